@@ -1,0 +1,39 @@
+/**
+ * berth benchmarks (npm run bench). Figures only: nothing here asserts a
+ * target; medians and percentiles are printed for the closing notes.
+ *
+ *   create   create → first verified TLS query, over N databases
+ *   rps      signed GetRelationalDatabase requests per second, 16 in flight
+ *   memory   PSS of one idle database, and of berth with 20 databases
+ *
+ * Usage: npm run bench [-- create rps memory] [--databases N] [--seconds S]
+ */
+import { parseArgs } from 'node:util';
+import { BerthProcess } from '../test/helpers/berth-process.js';
+import { benchCreate } from './create.js';
+import { benchMemory } from './memory.js';
+import { benchRequests } from './requests.js';
+
+const { values, positionals } = parseArgs({
+  args: process.argv.slice(2),
+  options: { databases: { type: 'string', default: '10' }, seconds: { type: 'string', default: '10' } },
+  allowPositionals: true,
+});
+const selected = new Set(positionals.length > 0 ? positionals : ['create', 'rps', 'memory']);
+
+async function main(): Promise<void> {
+  const berth = await BerthProcess.start({ extraArgs: ['--stop-databases-on-exit'] });
+  try {
+    console.log(`berth ${berth.url} (data dir ${berth.dataDir}), ${new Date().toISOString()}`);
+    if (selected.has('create')) await benchCreate(berth, Number(values.databases));
+    if (selected.has('rps')) await benchRequests(berth, Number(values.seconds));
+    if (selected.has('memory')) await benchMemory(berth, 20);
+  } finally {
+    await berth.dispose();
+  }
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exitCode = 1;
+});

@@ -1,0 +1,123 @@
+import { randomInt } from 'node:crypto';
+import { mkdir, chmod } from 'node:fs/promises';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { regionError } from './catalog/regions.js';
+import type { BerthConfig } from './config.js';
+import { Controller } from './control/controller.js';
+import { Instances } from './control/instances.js';
+import { PortAllocator } from './control/ports.js';
+import { assertTraversableBy, ensureServiceUser, isRoot, type OsUser } from './engines/os-user.js';
+import { PostgresDriver } from './engines/postgres/postgres-driver.js';
+import { EngineRegistry } from './engines/registry.js';
+import { resolveCredentials, type ResolvedCredentials } from './gateway/credentials.js';
+import { createPipeline } from './gateway/pipeline.js';
+import { publicRoutes } from './gateway/public-routes.js';
+import { requestLogFrom } from './gateway/request-log.js';
+import { SigV4Verifier } from './gateway/sigv4.js';
+import { acquireDataDirLock, type DataDirLock } from './data-dir-lock.js';
+import { CaRegistry, DEFAULT_CA_IDENTIFIER } from './pki/index.js';
+import { operationHandlers } from './services/index.js';
+import { Store } from './store/index.js';
+import { systemClock, type Clock } from './util/clock.js';
+import type { Logger } from './util/logger.js';
+
+export interface RunningBerth {
+  url: string;
+  port: number;
+  accountId: string;
+  credentials: ResolvedCredentials;
+  store: Store;
+  controller: Controller;
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  clock?: Clock;
+}
+
+async function prepareDataDir(dataDir: string, engineUser: OsUser | undefined): Promise<void> {
+  await mkdir(dataDir, { recursive: true, mode: 0o711 });
+  // The unprivileged engine user must traverse (never list) the data dir.
+  await chmod(dataDir, 0o711);
+  if (engineUser) await assertTraversableBy(engineUser, dataDir);
+}
+
+/** Composes berth: store, CAs, engines, control loop and the API server. */
+export async function startBerth(config: BerthConfig, logger: Logger, options: StartOptions = {}): Promise<RunningBerth> {
+  const clock = options.clock ?? systemClock;
+  const engineUser = isRoot() ? await ensureServiceUser() : undefined;
+  await prepareDataDir(config.dataDir, engineUser);
+  const lock: DataDirLock = await acquireDataDirLock(config.dataDir);
+  const store = await Store.open(config.dataDir, () => clock.now().getTime() / 1000);
+  try {
+    const credentials = await resolveCredentials(config.dataDir);
+    const accountId = store.settings.getOrCreate('account-id', () => String(randomInt(100_000_000_000, 999_999_999_999)));
+    const cas = await CaRegistry.open(path.join(config.dataDir, 'pki'));
+    const engines = new EngineRegistry([new PostgresDriver({ rootDir: config.dataDir, osUser: engineUser })]);
+    const instances = new Instances(store, engines, cas, { dataDir: config.dataDir, advertiseHost: config.advertiseHost }, clock);
+    const controller = new Controller(store, instances, logger);
+    const ports = new PortAllocator(config.databasePorts, () => store.databases.usedPorts());
+
+    const handlers = operationHandlers({
+      store,
+      engines,
+      controller,
+      ports,
+      cas,
+      clock,
+      advertiseHost: config.advertiseHost,
+      pageSize: config.pageSize,
+      defaultCaIdentifier: DEFAULT_CA_IDENTIFIER,
+    });
+    const handle = createPipeline({
+      verifier: new SigV4Verifier([credentials], () => clock.now().getTime()),
+      accountId,
+      isValidRegion: regionError,
+      handlers,
+      publicRoutes: publicRoutes(cas),
+      log: requestLogFrom(logger),
+    });
+
+    const server = http.createServer((req, res) => void handle(req, res));
+    server.headersTimeout = 10_000;
+    server.requestTimeout = 30_000;
+    server.keepAliveTimeout = 5_000;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(config.port, config.host, () => resolve());
+    });
+    const port = (server.address() as AddressInfo).port;
+
+    await controller.resume();
+    controller.startMonitor(config.monitorIntervalMs);
+    // Install binaries and templates now, so the first create is as fast as the rest.
+    for (const blueprint of engines.blueprints()) {
+      engines
+        .resolve(blueprint.blueprintId)!
+        .driver.warm(blueprint.blueprintId)
+        .catch((error) => logger.error('could not prepare a blueprint', { blueprint: blueprint.blueprintId, error }));
+    }
+
+    let closing: Promise<void> | undefined;
+    const close = () =>
+      (closing ??= (async () => {
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeIdleConnections();
+        });
+        await controller.close({ stopDatabases: config.stopDatabasesOnExit });
+        await cas.close();
+        store.close();
+        await lock.release();
+      })());
+
+    const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+    return { url: `http://${host}:${port}`, port, accountId, credentials, store, controller, close };
+  } catch (error) {
+    store.close();
+    await lock.release();
+    throw error;
+  }
+}

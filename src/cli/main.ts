@@ -1,0 +1,38 @@
+#!/usr/bin/env node
+import { ca } from './ca.js';
+import { serve } from './serve.js';
+
+const USAGE = `Usage: berth <command> [options]
+
+Commands:
+  serve        run the Lightsail-compatible API and the database servers
+  ca bundle    print the CA bundle for sslmode=verify-full
+
+Run 'berth <command> --help' for the options of a command.`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'serve':
+      return serve(rest);
+    case 'ca':
+      return ca(rest);
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      process.stdout.write(`${USAGE}\n`);
+      return command === undefined ? 2 : 0;
+    default:
+      process.stderr.write(`Unknown command '${command}'.\n\n${USAGE}\n`);
+      return 2;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(`berth: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  },
+);

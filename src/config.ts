@@ -1,0 +1,98 @@
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+
+export interface PortRange {
+  first: number;
+  last: number;
+}
+
+export interface BerthConfig {
+  /** Bind address of the API. */
+  host: string;
+  port: number;
+  dataDir: string;
+  /** Region used by tools that do not sign requests (the console, `berth` sub-commands). */
+  defaultRegion: string;
+  /** Address put in masterEndpoint.address and in the server certificates. */
+  advertiseHost: string;
+  stopDatabasesOnExit: boolean;
+  /** TCP ports handed to database servers. */
+  databasePorts: PortRange;
+  /** Items per page of the paginated Get* operations. */
+  pageSize: number;
+  /** How often the engine processes are checked (ms). */
+  monitorIntervalMs: number;
+}
+
+export const DEFAULTS = {
+  host: '127.0.0.1',
+  port: 8080,
+  region: 'us-east-1',
+  advertiseHost: 'localhost',
+  databasePorts: '54320-54999',
+  pageSize: 25,
+  monitorIntervalMs: 2000,
+} as const;
+
+export function defaultDataDir(): string {
+  if (process.env.BERTH_DATA_DIR) return path.resolve(process.env.BERTH_DATA_DIR);
+  // As root the unprivileged engine user must be able to reach the data dir,
+  // which rules out /root/...; /var/lib is the conventional home of a service.
+  if (process.getuid?.() === 0) return '/var/lib/berth';
+  const xdg = process.env.XDG_DATA_HOME ?? path.join(os.homedir(), '.local', 'share');
+  return path.join(xdg, 'berth');
+}
+
+export class ConfigError extends Error {}
+
+export const SERVE_OPTIONS = {
+  host: { type: 'string' },
+  port: { type: 'string' },
+  'data-dir': { type: 'string' },
+  region: { type: 'string' },
+  'advertise-host': { type: 'string' },
+  'stop-databases-on-exit': { type: 'boolean' },
+  'database-ports': { type: 'string' },
+  'page-size': { type: 'string' },
+  'monitor-interval-ms': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+function parseInteger(name: string, raw: string, min: number, max: number): number {
+  if (!/^\d+$/.test(raw)) throw new ConfigError(`--${name} must be an integer, got '${raw}'.`);
+  const value = Number(raw);
+  if (value < min || value > max) throw new ConfigError(`--${name} must be between ${min} and ${max}, got ${value}.`);
+  return value;
+}
+
+export function parsePortRange(raw: string): PortRange {
+  const match = /^(\d+)-(\d+)$/.exec(raw);
+  if (!match) throw new ConfigError(`--database-ports must look like 54320-54999, got '${raw}'.`);
+  const first = parseInteger('database-ports', match[1]!, 1024, 65535);
+  const last = parseInteger('database-ports', match[2]!, 1024, 65535);
+  if (last < first) throw new ConfigError(`--database-ports: ${last} is below ${first}.`);
+  return { first, last };
+}
+
+export function parseServeArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): BerthConfig {
+  const { values } = parseArgs({ args: argv, options: SERVE_OPTIONS, allowPositionals: false, strict: true });
+  const get = (flag: keyof typeof SERVE_OPTIONS, envName: string): string | undefined =>
+    (values[flag] as string | undefined) ?? env[envName];
+  return {
+    host: get('host', 'BERTH_HOST') ?? DEFAULTS.host,
+    port: parseInteger('port', get('port', 'BERTH_PORT') ?? String(DEFAULTS.port), 0, 65535),
+    dataDir: path.resolve(get('data-dir', 'BERTH_DATA_DIR') ?? defaultDataDir()),
+    defaultRegion: get('region', 'BERTH_REGION') ?? DEFAULTS.region,
+    advertiseHost: get('advertise-host', 'BERTH_ADVERTISE_HOST') ?? DEFAULTS.advertiseHost,
+    stopDatabasesOnExit: Boolean(values['stop-databases-on-exit']) || env.BERTH_STOP_DATABASES_ON_EXIT === 'true',
+    databasePorts: parsePortRange(get('database-ports', 'BERTH_DATABASE_PORTS') ?? DEFAULTS.databasePorts),
+    pageSize: parseInteger('page-size', get('page-size', 'BERTH_PAGE_SIZE') ?? String(DEFAULTS.pageSize), 1, 1000),
+    monitorIntervalMs: parseInteger(
+      'monitor-interval-ms',
+      get('monitor-interval-ms', 'BERTH_MONITOR_INTERVAL_MS') ?? String(DEFAULTS.monitorIntervalMs),
+      100,
+      3_600_000,
+    ),
+  };
+}

@@ -1,0 +1,114 @@
+import { isIP } from 'node:net';
+import path from 'node:path';
+import { findBundle } from '../catalog/bundles.js';
+import type { EngineDriver, InstanceSpec, TlsMaterial } from '../engines/driver.js';
+import type { EngineRegistry } from '../engines/registry.js';
+import type { DatabaseRecord, Store } from '../store/index.js';
+import type { Clock } from '../util/clock.js';
+
+/** What berth needs from its certificate authorities. */
+export interface CertificateIssuer {
+  bundle(identifier?: string): string;
+  issueServerCertificate(
+    identifier: string,
+    options: { commonName: string; dnsNames: string[]; ipAddresses: string[] },
+  ): Promise<{ certPem: string; keyPem: string; notAfter: Date }>;
+}
+
+export interface InstanceEnvironment {
+  dataDir: string;
+  advertiseHost: string;
+}
+
+/**
+ * Turns metadata into what the engines need: the instance spec, the driver,
+ * the TLS material (issued once per CA and kept in the store).
+ */
+export class Instances {
+  constructor(
+    private readonly store: Store,
+    private readonly engines: EngineRegistry,
+    private readonly pki: CertificateIssuer,
+    private readonly environment: InstanceEnvironment,
+    private readonly clock: Clock,
+  ) {}
+
+  dataDirOf(databaseId: string): string {
+    return path.join(this.environment.dataDir, 'databases', databaseId);
+  }
+
+  spec(database: DatabaseRecord): InstanceSpec {
+    const bundle = findBundle(database.bundleId);
+    if (!bundle) throw new Error(`Database ${database.name} has an unknown bundle ${database.bundleId}`);
+    return {
+      id: database.id,
+      blueprintId: database.blueprintId,
+      dataDir: this.dataDirOf(database.id),
+      port: database.port,
+      publiclyAccessible: database.publiclyAccessible,
+      ramSizeInGb: bundle.ramSizeInGb,
+      cpuCount: bundle.cpuCount,
+      masterUsername: database.masterUsername,
+      masterDatabaseName: database.masterDatabaseName,
+    };
+  }
+
+  driver(database: DatabaseRecord): EngineDriver {
+    const driver = this.engines.driver(database.engine);
+    if (!driver) throw new Error(`No driver for engine ${database.engine} is available on this machine`);
+    return driver;
+  }
+
+  caBundle(database: DatabaseRecord): string {
+    return this.pki.bundle(database.caCertificateIdentifier);
+  }
+
+  /** The certificate the database should serve: the stored one while it matches its CA. */
+  async tls(database: DatabaseRecord): Promise<TlsMaterial> {
+    const stored = this.store.certificates.get(database.id);
+    if (stored && stored.caCertificateIdentifier === database.caCertificateIdentifier) {
+      return { certPem: stored.certificatePem, keyPem: stored.keyPem, caPem: this.caBundle(database) };
+    }
+    return this.issue(database);
+  }
+
+  /** Issues a fresh server certificate under the database's CA and stores it. */
+  async issue(database: DatabaseRecord): Promise<TlsMaterial> {
+    const host = this.environment.advertiseHost;
+    const dnsNames = new Set(['localhost']);
+    const ipAddresses = new Set(['127.0.0.1', '::1']);
+    if (isIP(host)) ipAddresses.add(host);
+    else dnsNames.add(host);
+    const issued = await this.pki.issueServerCertificate(database.caCertificateIdentifier, {
+      commonName: host,
+      dnsNames: [...dnsNames],
+      ipAddresses: [...ipAddresses],
+    });
+    this.store.certificates.set(database.id, {
+      caCertificateIdentifier: database.caCertificateIdentifier,
+      certificatePem: issued.certPem,
+      keyPem: issued.keyPem,
+      notAfter: issued.notAfter.getTime() / 1000,
+    });
+    return { certPem: issued.certPem, keyPem: issued.keyPem, caPem: this.caBundle(database) };
+  }
+
+  masterPassword(database: DatabaseRecord): string {
+    const entry = this.store.passwords.get(database.id, 'CURRENT');
+    if (!entry) throw new Error(`the master password of ${database.name} is missing from the store`);
+    return entry.password;
+  }
+
+  /** A verify-full connection as the master user: the definition of `available`. */
+  async verify(database: DatabaseRecord): Promise<void> {
+    await this.driver(database).verifyConnection(this.spec(database), {
+      host: 'localhost',
+      caPem: this.caBundle(database),
+      password: this.masterPassword(database),
+    });
+  }
+
+  now(): number {
+    return this.clock.now().getTime() / 1000;
+  }
+}

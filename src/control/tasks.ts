@@ -1,0 +1,101 @@
+import type { DatabaseChanges, DatabaseRecord } from '../store/databases.js';
+import type { TaskRecord } from '../store/tasks.js';
+import type { Instances } from './instances.js';
+
+export interface TaskEvent {
+  message: string;
+  categories: string[];
+}
+
+/** What a finished task changes in the metadata (applied in one transaction). */
+export interface TaskOutcome {
+  changes?: DatabaseChanges;
+  /** The database is gone: remove its metadata. */
+  deleted?: boolean;
+  events?: TaskEvent[];
+}
+
+export interface TaskHandler {
+  /** Idempotent: it may run again from the start after a crash. */
+  run(instances: Instances, database: DatabaseRecord, task: TaskRecord): Promise<TaskOutcome>;
+  /** The state to record when run() throws. */
+  failedState(instances: Instances, database: DatabaseRecord): Promise<string>;
+  failureEvent: string;
+}
+
+async function stateFromEngine(instances: Instances, database: DatabaseRecord): Promise<string> {
+  const status = await instances.driver(database).status(instances.spec(database));
+  return status.running ? 'available' : 'stopped';
+}
+
+async function startAndVerify(instances: Instances, database: DatabaseRecord): Promise<void> {
+  const driver = instances.driver(database);
+  const spec = instances.spec(database);
+  await driver.provision(spec, await instances.tls(database));
+  await driver.start(spec);
+  await instances.verify(database);
+}
+
+const create: TaskHandler = {
+  async run(instances, database) {
+    const driver = instances.driver(database);
+    const spec = instances.spec(database);
+    await driver.provision(spec, await instances.tls(database));
+    await driver.start(spec);
+    await driver.ensureMasterUser(spec, instances.masterPassword(database));
+    await instances.verify(database);
+    return {
+      changes: { state: 'available' },
+      events: [{ message: 'Relational database created', categories: ['creation'] }],
+    };
+  },
+  async failedState() {
+    return 'failed';
+  },
+  failureEvent: 'Relational database creation failed',
+};
+
+const start: TaskHandler = {
+  async run(instances, database) {
+    await startAndVerify(instances, database);
+    return { changes: { state: 'available' }, events: [{ message: 'Relational database started', categories: ['availability'] }] };
+  },
+  failedState: stateFromEngine,
+  failureEvent: 'Relational database failed to start',
+};
+
+const stop: TaskHandler = {
+  async run(instances, database) {
+    await instances.driver(database).stop(instances.spec(database));
+    return { changes: { state: 'stopped' }, events: [{ message: 'Relational database stopped', categories: ['availability'] }] };
+  },
+  failedState: stateFromEngine,
+  failureEvent: 'Relational database failed to stop',
+};
+
+const reboot: TaskHandler = {
+  async run(instances, database) {
+    await instances.driver(database).stop(instances.spec(database));
+    await startAndVerify(instances, database);
+    return { changes: { state: 'available' }, events: [{ message: 'Relational database rebooted', categories: ['availability'] }] };
+  },
+  failedState: stateFromEngine,
+  failureEvent: 'Relational database failed to reboot',
+};
+
+const remove: TaskHandler = {
+  async run(instances, database) {
+    await instances.driver(database).destroy(instances.spec(database));
+    return { deleted: true };
+  },
+  failedState: async () => 'failed',
+  failureEvent: 'Relational database deletion failed',
+};
+
+export const TASK_HANDLERS: Readonly<Record<string, TaskHandler>> = {
+  create,
+  start,
+  stop,
+  reboot,
+  delete: remove,
+};

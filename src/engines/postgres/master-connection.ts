@@ -1,0 +1,50 @@
+/**
+ * How a client connects as the master user: TCP + TLS with the server
+ * certificate verified against a CA bundle and the host name
+ * (libpq's sslmode=verify-full).
+ */
+import net from 'node:net';
+import tls from 'node:tls';
+import pg from 'pg';
+import type { InstanceSpec, VerifyOptions } from '../driver.js';
+
+export function masterClientConfig(
+  spec: Pick<InstanceSpec, 'port' | 'masterUsername' | 'masterDatabaseName'>,
+  { host, caPem, password }: VerifyOptions,
+): pg.ClientConfig {
+  return {
+    host,
+    port: spec.port,
+    user: spec.masterUsername,
+    database: spec.masterDatabaseName,
+    password,
+    application_name: 'berth-verify',
+    connectionTimeoutMillis: 10_000,
+    ssl: {
+      ca: caPem,
+      rejectUnauthorized: true,
+      // SNI must not carry an IP address (RFC 6066); the identity check below covers both.
+      ...(net.isIP(host) === 0 ? { servername: host } : {}),
+      checkServerIdentity: (_hostname: string, cert: tls.PeerCertificate) => tls.checkServerIdentity(host, cert),
+    },
+  };
+}
+
+/** Connect, `SELECT 1`, close; throws with the reason. */
+export async function verifyMasterConnection(
+  spec: Pick<InstanceSpec, 'port' | 'masterUsername' | 'masterDatabaseName'>,
+  options: VerifyOptions,
+): Promise<void> {
+  const client = new pg.Client(masterClientConfig(spec, options));
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    await client.query('SELECT 1');
+  } catch (err) {
+    throw new Error(
+      `verify-full connection as ${spec.masterUsername} to ${options.host}:${spec.port}/${spec.masterDatabaseName} failed: ${(err as Error).message}`,
+    );
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}

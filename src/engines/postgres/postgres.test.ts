@@ -1,0 +1,235 @@
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describeDriverConformance, type ConformanceSubject } from '../conformance/suite.js';
+import { freeLoopbackPort } from '../conformance/net.js';
+import { createOpensslTls, type ConformanceTls } from '../conformance/tls.js';
+import type { InstanceSpec } from '../driver.js';
+import { masterClientConfig } from './master-connection.js';
+import { PostgresDriver } from './postgres-driver.js';
+import { scramVerifierMatches } from './scram.js';
+
+async function makeRootDir(): Promise<string> {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'berth-'));
+  await fs.chmod(dir, 0o711);
+  return dir;
+}
+
+function subjectFor(blueprintId: string) {
+  return async (): Promise<ConformanceSubject> => {
+    const rootDir = await makeRootDir();
+    return {
+      driver: new PostgresDriver({ rootDir }),
+      blueprintId,
+      connect: async (spec, options) => {
+        const client = new pg.Client(masterClientConfig(spec, options));
+        client.on('error', () => undefined); // the server may be killed under an open session
+        await client.connect();
+        return {
+          query: async (sql) => (await client.query(sql)).rows as Array<Record<string, unknown>>,
+          end: () => client.end().catch(() => undefined),
+        };
+      },
+      cleanup: () => fs.rm(rootDir, { recursive: true, force: true }),
+    };
+  };
+}
+
+const available = new PostgresDriver({ rootDir: '/nonexistent' }).blueprints().map((b) => b.blueprintId);
+
+describe('PostgresDriver blueprints', () => {
+  it('offers each installed major with the real server version, newest as default', () => {
+    const blueprints = new PostgresDriver({ rootDir: '/nonexistent' }).blueprints();
+    expect(blueprints.length).toBeGreaterThan(0);
+    for (const b of blueprints) {
+      expect(b.blueprintId).toMatch(/^postgres_\d+$/);
+      expect(b.engine).toBe('postgres');
+      expect(b.engineVersion).toMatch(/^\d+\.\d+$/);
+      expect(b.engineVersionDescription).toBe(`PostgreSQL ${b.engineVersion}`);
+    }
+    expect(blueprints.filter((b) => b.isEngineDefault)).toHaveLength(1);
+    const newest = Math.max(...blueprints.map((b) => Number(b.blueprintId.split('_')[1])));
+    expect(blueprints.find((b) => b.isEngineDefault)?.blueprintId).toBe(`postgres_${newest}`);
+  });
+});
+
+for (const blueprintId of ['postgres_17', 'postgres_16']) {
+  if (available.includes(blueprintId)) describeDriverConformance(blueprintId, subjectFor(blueprintId), createOpensslTls);
+  else describe.skip(`${blueprintId}: binaries not installed`, () => undefined);
+}
+
+describe.runIf(available.includes('postgres_17'))('PostgresDriver specifics (postgres_17)', () => {
+  let rootDir = '';
+  let driver: PostgresDriver;
+  let tls: ConformanceTls;
+  const specs: InstanceSpec[] = [];
+  const password = 'specific-Pass-1';
+
+  beforeAll(async () => {
+    rootDir = await makeRootDir();
+    driver = new PostgresDriver({ rootDir });
+    tls = await createOpensslTls();
+  });
+
+  afterAll(async () => {
+    try {
+      for (const spec of specs) await driver.destroy(spec).catch(() => undefined);
+    } finally {
+      await tls?.cleanup();
+      await fs.rm(rootDir, { recursive: true, force: true });
+    }
+  });
+
+  async function running(overrides: Partial<InstanceSpec> = {}): Promise<InstanceSpec> {
+    const id = `pg-${specs.length + 1}`;
+    const spec: InstanceSpec = {
+      id,
+      blueprintId: 'postgres_17',
+      dataDir: path.join(rootDir, 'instances', id),
+      port: await freeLoopbackPort(),
+      publiclyAccessible: false,
+      ramSizeInGb: 1,
+      cpuCount: 2,
+      masterUsername: 'Master User',
+      masterDatabaseName: 'app-db',
+      ...overrides,
+    };
+    specs.push(spec);
+    await driver.provision(spec, await tls.makeServerTls());
+    await driver.start(spec);
+    await driver.ensureMasterUser(spec, password);
+    return spec;
+  }
+
+  it('rejects plain-text TCP and the admin role over TCP', async () => {
+    const spec = await running();
+    const plain = new pg.Client({ host: '127.0.0.1', port: spec.port, user: spec.masterUsername, database: spec.masterDatabaseName, password, ssl: false });
+    await expect(plain.connect()).rejects.toThrow(/no encryption|pg_hba/);
+    await plain.end().catch(() => undefined);
+    const admin = new pg.Client({ ...masterClientConfig(spec, { host: 'localhost', caPem: tls.ca, password: 'x' }), user: 'berth_admin' });
+    await expect(admin.connect()).rejects.toThrow();
+    await admin.end().catch(() => undefined);
+  });
+
+  it('stores the master password as the SCRAM verifier computed by berth, and the role is not a superuser', async () => {
+    const spec = await running();
+    const rows = await driver.withAdmin(spec, async (c) => {
+      const role = await c.query(
+        `SELECT rolpassword, rolsuper, rolcreatedb, rolcreaterole, rolcanlogin,
+                pg_has_role(rolname, 'pg_monitor', 'MEMBER') AS monitor,
+                pg_has_role(rolname, 'pg_signal_backend', 'MEMBER') AS signal
+           FROM pg_authid WHERE rolname = $1`, [spec.masterUsername]);
+      const db = await c.query('SELECT pg_get_userbyid(datdba) AS owner FROM pg_database WHERE datname = $1', [spec.masterDatabaseName]);
+      return { role: role.rows[0], owner: db.rows[0]?.owner };
+    });
+    expect(scramVerifierMatches(rows.role.rolpassword, password)).toBe(true);
+    expect(rows.role).toMatchObject({ rolsuper: false, rolcreatedb: true, rolcreaterole: true, rolcanlogin: true, monitor: true, signal: true });
+    expect(rows.owner).toBe(spec.masterUsername);
+  });
+
+  it('applies berth.conf: TLS floor, scram, memory from the bundle, loopback listen', async () => {
+    const spec = await running();
+    const settings = await driver.withAdmin(spec, async (c) => {
+      const r = await c.query(`SELECT name, setting FROM pg_settings WHERE name = ANY($1)`, [
+        ['listen_addresses', 'ssl', 'ssl_min_protocol_version', 'password_encryption', 'max_connections', 'shared_buffers', 'logging_collector', 'huge_pages'],
+      ]);
+      return Object.fromEntries(r.rows.map((row) => [row.name, row.setting]));
+    });
+    expect(settings).toMatchObject({
+      listen_addresses: '127.0.0.1,::1', ssl: 'on', ssl_min_protocol_version: 'TLSv1.2',
+      password_encryption: 'scram-sha-256', max_connections: '112', shared_buffers: String((128 * 1024) / 8),
+      logging_collector: 'on', huge_pages: 'off',
+    });
+  });
+
+  it('re-provisioning a running instance reports the settings that need a restart (public access, port, bundle)', async () => {
+    const spec = await running();
+    const material = await tls.makeServerTls();
+    expect(await driver.pendingRestart(spec)).toEqual([]);
+    // Only the files change: the server keeps listening on loopback until it restarts.
+    const changed = { ...spec, publiclyAccessible: true, ramSizeInGb: 2, port: await freeLoopbackPort() };
+    await driver.provision(changed, material);
+    expect(await driver.pendingRestart(changed)).toEqual(['listen_addresses', 'max_connections', 'port', 'shared_buffers']);
+    await driver.reloadTls(changed, material); // admin path and TLS probe follow the port still in use
+    await driver.provision(spec, material);
+    expect(await driver.pendingRestart(spec)).toEqual([]);
+  });
+
+  it('re-adopts a running postmaster from a new driver object (berth restart) and stops it', async () => {
+    const spec = await running();
+    const { pid } = await driver.status(spec);
+    const restarted = new PostgresDriver({ rootDir });
+    expect(await restarted.status(spec)).toEqual({ running: true, pid });
+    expect((await restarted.start(spec)).pid).toBe(pid);
+    await restarted.stop(spec);
+    expect((await driver.status(spec)).running).toBe(false);
+  });
+
+  it('treats a postmaster.pid whose pid now belongs to another postmaster of the same user as stale', async () => {
+    const other = await running();
+    const spec = await running();
+    await driver.stop(spec);
+    const otherPid = (await driver.status(other)).pid;
+    const pgdata = driver.paths(spec).pgdata;
+    // PostgreSQL alone refuses this ("lock file already exists"): the pid is alive and owned by the same user.
+    await fs.writeFile(path.join(pgdata, 'postmaster.pid'), `${otherPid}\n${pgdata}\n0\n${spec.port}\n\n\n\nready   \n`);
+    expect((await driver.status(spec)).running).toBe(false);
+    const state = await driver.start(spec);
+    expect(state.pid).not.toBe(otherPid);
+    await driver.verifyConnection(spec, { host: 'localhost', caPem: tls.ca, password });
+    expect((await driver.status(other)).pid).toBe(otherPid);
+  });
+
+  it('puts the socket under /tmp when the data dir is too long for a unix socket path', async () => {
+    const spec = await running({ dataDir: path.join(rootDir, 'instances', 'x'.repeat(80)) });
+    const paths = driver.paths(spec);
+    expect(paths.socketDirInTmp).toBe(true);
+    expect((await fs.stat(paths.socketDir)).mode & 0o777).toBe(0o700);
+    await driver.verifyConnection(spec, { host: 'localhost', caPem: tls.ca, password });
+    await driver.destroy(spec);
+    await expect(fs.stat(paths.socketDir)).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+
+  it('reloadTls on a stopped instance writes the files for the next start', async () => {
+    const spec = await running();
+    await driver.stop(spec);
+    const other = await tls.makeOtherCaServerTls();
+    await driver.reloadTls(spec, other);
+    await driver.start(spec);
+    await driver.verifyConnection(spec, { host: 'localhost', caPem: other.caPem, password });
+  });
+
+  it('refuses the reserved admin role as master username', async () => {
+    await expect(running({ masterUsername: 'berth_admin' })).rejects.toThrow(/reserved/);
+  });
+});
+
+describe.runIf(available.includes('postgres_16'))('PostgresDriver smoke (postgres_16)', () => {
+  it('runs a 16 instance next to 17 binaries', async () => {
+    const rootDir = await makeRootDir();
+    const driver = new PostgresDriver({ rootDir });
+    const tls = await createOpensslTls();
+    const spec: InstanceSpec = {
+      id: 'pg16', blueprintId: 'postgres_16', dataDir: path.join(rootDir, 'instances', 'pg16'),
+      port: await freeLoopbackPort(), publiclyAccessible: false, ramSizeInGb: 0.5, cpuCount: 1,
+      masterUsername: 'dbmaster', masterDatabaseName: 'appdb',
+    };
+    try {
+      await driver.provision(spec, await tls.makeServerTls());
+      await driver.start(spec);
+      await driver.ensureMasterUser(spec, 'smoke-Pass-16');
+      await driver.verifyConnection(spec, { host: 'localhost', caPem: tls.ca, password: 'smoke-Pass-16' });
+      const version = await driver.withAdmin(spec, async (c) => (await c.query('SHOW server_version')).rows[0]?.server_version);
+      expect(version).toBe(driver.blueprints().find((b) => b.blueprintId === 'postgres_16')?.engineVersion);
+    } finally {
+      try {
+        await driver.destroy(spec);
+      } finally {
+        await tls.cleanup();
+        await fs.rm(rootDir, { recursive: true, force: true });
+      }
+    }
+  });
+});

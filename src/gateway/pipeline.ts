@@ -1,0 +1,164 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import {
+  ApiError,
+  InvalidInputException,
+  SerializationException,
+  ServiceException,
+  UnknownOperationException,
+  notImplemented,
+} from '../api/errors.js';
+import { isKnownOperation, readInput } from '../api/input.js';
+import { JSON_CONTENT_TYPE, toWire } from '../protocol/json.js';
+import type { RequestLog } from './request-log.js';
+import type { SigV4Verifier } from './sigv4.js';
+
+export const TARGET_PREFIX = 'Lightsail_20161128.';
+export const MAX_BODY_BYTES = 1024 * 1024;
+
+export interface RequestContext {
+  requestId: string;
+  accountId: string;
+  region: string;
+  operation: string;
+}
+
+export type OperationHandler = (context: RequestContext, input: Record<string, unknown>) => Promise<object> | object;
+
+/** Plain GET routes served without authentication (certificate bundles, health). */
+export type PublicRoute = (path: string) => { status: number; contentType: string; body: string } | undefined;
+
+export interface PipelineOptions {
+  verifier: SigV4Verifier;
+  accountId: string;
+  isValidRegion(region: string): string | undefined;
+  handlers: ReadonlyMap<string, OperationHandler>;
+  publicRoutes: PublicRoute;
+  log: RequestLog;
+}
+
+class BodyTooLarge extends Error {}
+
+/**
+ * The whole request pipeline, in order:
+ * request id → public GET routes → body (size limit) → SigV4 → region →
+ * target → JSON parse → model validation → handler → serialize / error.
+ */
+export function createPipeline(options: PipelineOptions) {
+  return async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const requestId = randomUUID();
+    const started = process.hrtime.bigint();
+    let operation = '-';
+    let region: string | undefined;
+    let status = 200;
+    let errorType: string | undefined;
+    res.setHeader('x-amzn-RequestId', requestId);
+    try {
+      if (req.method === 'GET' || req.method === 'HEAD') {
+        const route = options.publicRoutes(new URL(req.url ?? '/', 'http://localhost').pathname);
+        if (route) {
+          status = route.status;
+          res.writeHead(route.status, { 'Content-Type': route.contentType, 'Content-Length': Buffer.byteLength(route.body) });
+          res.end(req.method === 'HEAD' ? undefined : route.body);
+          return;
+        }
+      }
+      if (req.method !== 'POST') {
+        throw new UnknownOperationException(`${req.method} ${req.url} is not an operation: send POST / with an X-Amz-Target header.`);
+      }
+
+      const body = await readBody(req);
+      const identity = await options.verifier.verify({ method: req.method, url: req.url ?? '/', headers: req.headers, body });
+      const regionError = options.isValidRegion(identity.region);
+      if (regionError) throw new InvalidInputException(regionError, { code: 'InvalidRegion' });
+      region = identity.region;
+
+      operation = resolveOperation(req.headers['x-amz-target']);
+      const handler = options.handlers.get(operation);
+      if (!handler) throw notImplemented(operation);
+
+      const input = readInput(operation, parseJson(body));
+      const output = await handler({ requestId, accountId: options.accountId, region, operation }, input);
+      sendJson(res, 200, toWire(output));
+    } catch (error) {
+      const apiError = toApiError(error, requestId, options.log);
+      status = apiError.status;
+      errorType = apiError.type;
+      if (error instanceof BodyTooLarge) res.setHeader('Connection', 'close');
+      res.setHeader('x-amzn-ErrorType', apiError.type);
+      sendJson(res, apiError.status, apiError.toBody());
+    } finally {
+      options.log.request({
+        requestId,
+        operation,
+        region,
+        status,
+        errorType,
+        durationMs: Number(process.hrtime.bigint() - started) / 1e6,
+      });
+    }
+  };
+}
+
+function resolveOperation(target: string | string[] | undefined): string {
+  const value = Array.isArray(target) ? target[0] : target;
+  if (!value) {
+    throw new UnknownOperationException('Missing X-Amz-Target header: send X-Amz-Target: Lightsail_20161128.<Operation>.');
+  }
+  if (!value.startsWith(TARGET_PREFIX)) {
+    throw new UnknownOperationException(`Unknown target '${value.slice(0, 128)}': targets start with ${TARGET_PREFIX}.`);
+  }
+  const name = value.slice(TARGET_PREFIX.length);
+  if (!isKnownOperation(name)) {
+    throw new UnknownOperationException(`Lightsail has no operation named '${name.slice(0, 128)}'.`);
+  }
+  return name;
+}
+
+function parseJson(body: Buffer): unknown {
+  if (body.length === 0) return {};
+  let value: unknown;
+  try {
+    value = JSON.parse(body.toString('utf8'));
+  } catch {
+    throw new SerializationException('The request body is not valid JSON.');
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new SerializationException('The request body must be a JSON object.');
+  }
+  return value;
+}
+
+async function readBody(req: IncomingMessage): Promise<Buffer> {
+  const declared = Number(req.headers['content-length'] ?? 0);
+  if (declared > MAX_BODY_BYTES) throw new BodyTooLarge();
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES) throw new BodyTooLarge();
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+function toApiError(error: unknown, requestId: string, log: RequestLog): ApiError {
+  if (error instanceof ApiError) return error;
+  if (error instanceof BodyTooLarge) {
+    return new InvalidInputException(`The request body exceeds the limit of ${MAX_BODY_BYTES} bytes.`, {
+      code: 'RequestEntityTooLarge',
+    });
+  }
+  log.error('unhandled error', { requestId, error });
+  return new ServiceException(`An internal error occurred (request id ${requestId}).`);
+}
+
+function sendJson(res: ServerResponse, status: number, value: unknown): void {
+  if (res.headersSent) {
+    res.end();
+    return;
+  }
+  const text = JSON.stringify(value);
+  res.writeHead(status, { 'Content-Type': JSON_CONTENT_TYPE, 'Content-Length': Buffer.byteLength(text) });
+  res.end(text);
+}

@@ -1,0 +1,52 @@
+import { InvalidInputException, NotFoundException } from '../api/errors.js';
+import type { Controller } from '../control/controller.js';
+import type { PortAllocator } from '../control/ports.js';
+import type { EngineRegistry } from '../engines/registry.js';
+import type { RequestContext } from '../gateway/pipeline.js';
+import type { DatabaseRecord, Scope, Store } from '../store/index.js';
+import type { Clock } from '../util/clock.js';
+
+export interface CaCatalogue {
+  identifiers(): string[];
+  has(identifier: string): boolean;
+}
+
+/** Everything the API services use. Services never spawn processes themselves. */
+export interface ServiceContext {
+  store: Store;
+  engines: EngineRegistry;
+  controller: Controller;
+  ports: PortAllocator;
+  cas: CaCatalogue;
+  clock: Clock;
+  advertiseHost: string;
+  pageSize: number;
+  defaultCaIdentifier: string;
+}
+
+export function scopeOf(request: RequestContext): Scope {
+  return { accountId: request.accountId, region: request.region };
+}
+
+export function nowSeconds(context: ServiceContext): number {
+  return context.clock.now().getTime() / 1000;
+}
+
+export function requireDatabase(context: ServiceContext, scope: Scope, name: string): DatabaseRecord {
+  const database = context.store.databases.findByName(scope, name);
+  if (!database) {
+    throw new NotFoundException(`The Relational Database does not exist: ${name}`, {
+      tip: 'Check that the database name is correct and that it exists in this Region.',
+    });
+  }
+  return database;
+}
+
+/** States from which an action may start. */
+export function requireState(database: DatabaseRecord, allowed: readonly string[], action: string): void {
+  if (allowed.includes(database.state)) return;
+  throw new InvalidInputException(
+    `You can't ${action} the database ${database.name} while it is ${database.state}; it must be ${allowed.join(' or ')}.`,
+    { code: 'InvalidResourceState', tip: 'Wait for the current operation to finish (GetRelationalDatabase shows the state), then try again.' },
+  );
+}

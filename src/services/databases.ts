@@ -1,0 +1,196 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import type {
+  CreateRelationalDatabaseRequest,
+  DeleteRelationalDatabaseRequest,
+  GetRelationalDatabaseRequest,
+  GetRelationalDatabasesRequest,
+  Operation,
+  RelationalDatabase,
+} from '@aws-sdk/client-lightsail';
+import { InvalidInputException } from '../api/errors.js';
+import { findBundle } from '../catalog/bundles.js';
+import { availabilityZones } from '../catalog/regions.js';
+import {
+  generateMasterPassword,
+  isEngine,
+  validateMasterDatabaseName,
+  validateMasterPassword,
+  validateMasterUsername,
+  validateResourceName,
+  resolveWindows,
+  validateTags,
+  type Engine,
+} from '../domain/index.js';
+import type { RequestContext } from '../gateway/pipeline.js';
+import type { DatabaseRecord, Scope } from '../store/index.js';
+import { nowSeconds, requireDatabase, scopeOf, type ServiceContext } from './context.js';
+import { decodePageToken, encodePageToken } from './pagination.js';
+import { beginTransition, TRANSITIONS } from './lifecycle.js';
+import { databaseShape, operationShape } from './shapes.js';
+
+const DATABASE = 'RelationalDatabase' as const;
+
+export function describeDatabase(context: ServiceContext, database: DatabaseRecord): RelationalDatabase {
+  return databaseShape(database, { tags: context.store.tags.list(database.id), address: context.advertiseHost });
+}
+
+function resolveBlueprint(context: ServiceContext, blueprintId: string): { engine: Engine; engineVersion: string } {
+  const resolved = context.engines.resolve(blueprintId);
+  if (resolved && isEngine(resolved.blueprint.engine)) {
+    return { engine: resolved.blueprint.engine, engineVersion: resolved.blueprint.engineVersion };
+  }
+  const available = context.engines.blueprints().map((blueprint) => blueprint.blueprintId);
+  const hint = blueprintId.startsWith('mysql')
+    ? ' MySQL blueprints need a MySQL-compatible server on the berth host (apt-get install mariadb-server).'
+    : '';
+  throw new InvalidInputException(
+    `The blueprint '${blueprintId.slice(0, 64)}' is not available; valid blueprints: ${available.join(', ') || 'none'}.${hint}`,
+    { code: 'InvalidBlueprint', tip: 'Use GetRelationalDatabaseBlueprints to list the blueprints.' },
+  );
+}
+
+function resolveBundle(bundleId: string) {
+  const bundle = findBundle(bundleId);
+  if (!bundle || !bundle.isActive) {
+    const reason = bundle ? 'is inactive and cannot be used for new databases' : 'does not exist';
+    throw new InvalidInputException(`The bundle '${bundleId.slice(0, 64)}' ${reason}; use GetRelationalDatabaseBundles to list the active bundles.`, {
+      code: 'InvalidBundle',
+    });
+  }
+  return bundle;
+}
+
+function resolveZones(region: string, requested: string | undefined, highAvailability: boolean) {
+  const zones = availabilityZones(region);
+  const zone = requested ?? zones[0]!;
+  if (!zones.includes(zone)) {
+    throw new InvalidInputException(`The Availability Zone '${zone.slice(0, 64)}' is not in ${region}; valid zones: ${zones.join(', ')}.`, {
+      code: 'InvalidAvailabilityZone',
+    });
+  }
+  const secondary = highAvailability ? zones.find((candidate) => candidate !== zone)! : null;
+  return { zone, secondary };
+}
+
+export async function createRelationalDatabase(
+  context: ServiceContext,
+  request: RequestContext,
+  input: CreateRelationalDatabaseRequest,
+): Promise<{ operations: Operation[] }> {
+  const scope = scopeOf(request);
+  const name = validateResourceName(input.relationalDatabaseName, 'relationalDatabaseName');
+  const { engine, engineVersion } = resolveBlueprint(context, input.relationalDatabaseBlueprintId!);
+  const bundle = resolveBundle(input.relationalDatabaseBundleId!);
+  const { zone, secondary } = resolveZones(scope.region, input.availabilityZone, bundle.highAvailability);
+  const masterUsername = validateMasterUsername(input.masterUsername, engine);
+  const masterDatabaseName = validateMasterDatabaseName(input.masterDatabaseName, engine);
+  const password =
+    input.masterUserPassword === undefined ? generateMasterPassword(engine) : validateMasterPassword(input.masterUserPassword, engine);
+  const windows = resolveWindows({ backup: input.preferredBackupWindow, maintenance: input.preferredMaintenanceWindow });
+  const tags = validateTags(input.tags ?? []);
+  assertNameFree(context, scope, name);
+
+  const port = await context.ports.allocate();
+  try {
+    const id = randomUUID();
+    const createdAt = nowSeconds(context);
+    const record: DatabaseRecord = {
+      id,
+      accountId: scope.accountId,
+      region: scope.region,
+      name,
+      arn: `arn:aws:lightsail:${scope.region}:${scope.accountId}:RelationalDatabase/${id}`,
+      supportCode: `${scope.accountId}/ls-${randomBytes(20).toString('hex')}`,
+      createdAt,
+      availabilityZone: zone,
+      secondaryAvailabilityZone: secondary,
+      blueprintId: input.relationalDatabaseBlueprintId!,
+      bundleId: bundle.bundleId,
+      engine,
+      engineVersion,
+      masterDatabaseName,
+      masterUsername,
+      state: 'creating',
+      backupRetentionEnabled: true,
+      preferredBackupWindow: windows.backup,
+      preferredMaintenanceWindow: windows.maintenance,
+      publiclyAccessible: input.publiclyAccessible ?? false,
+      caCertificateIdentifier: context.defaultCaIdentifier,
+      parameterApplyStatus: 'in-sync',
+      port,
+      desiredRunning: true,
+    };
+    const { operation, task } = context.store.transaction(() => {
+      // Checked again inside the transaction: two creates of one name may race.
+      assertNameFree(context, scope, name);
+      context.store.databases.insert(record);
+      context.store.passwords.set(id, 'CURRENT', { password, createdAt });
+      context.store.tags.put(id, tags);
+      const operation = context.store.operations.create(scope, {
+        resourceName: name,
+        resourceType: DATABASE,
+        operationType: 'CreateRelationalDatabase',
+        availabilityZone: zone,
+      });
+      return { operation, task: context.store.tasks.add(id, 'create', [operation.id]) };
+    });
+    context.controller.submit(task);
+    return { operations: [operationShape(operation)] };
+  } finally {
+    context.ports.release(port);
+  }
+}
+
+function assertNameFree(context: ServiceContext, scope: Scope, name: string): void {
+  if (context.store.databases.findByName(scope, name)) {
+    throw new InvalidInputException(`A relational database named ${name} already exists in ${scope.region}; names are unique per Region.`, {
+      code: 'AlreadyExists',
+      tip: 'Choose another name, or delete the existing database first.',
+    });
+  }
+}
+
+export function getRelationalDatabase(
+  context: ServiceContext,
+  request: RequestContext,
+  input: GetRelationalDatabaseRequest,
+): { relationalDatabase: RelationalDatabase } {
+  const database = requireDatabase(context, scopeOf(request), input.relationalDatabaseName!);
+  return { relationalDatabase: describeDatabase(context, database) };
+}
+
+export function getRelationalDatabases(
+  context: ServiceContext,
+  request: RequestContext,
+  input: GetRelationalDatabasesRequest,
+): { relationalDatabases: RelationalDatabase[]; nextPageToken?: string } {
+  const after = decodePageToken(request.operation, input.pageToken);
+  const rows = context.store.databases.listPage(scopeOf(request), after === undefined ? undefined : String(after), context.pageSize + 1);
+  const page = rows.slice(0, context.pageSize);
+  const result: { relationalDatabases: RelationalDatabase[]; nextPageToken?: string } = {
+    relationalDatabases: page.map((database) => describeDatabase(context, database)),
+  };
+  if (rows.length > context.pageSize) result.nextPageToken = encodePageToken(request.operation, page[page.length - 1]!.name);
+  return result;
+}
+
+export function deleteRelationalDatabase(
+  context: ServiceContext,
+  request: RequestContext,
+  input: DeleteRelationalDatabaseRequest,
+): { operations: Operation[] } {
+  const scope = scopeOf(request);
+  const database = requireDatabase(context, scope, input.relationalDatabaseName!);
+  if (input.skipFinalSnapshot === true && input.finalRelationalDatabaseSnapshotName !== undefined) {
+    throw new InvalidInputException('finalRelationalDatabaseSnapshotName cannot be combined with skipFinalSnapshot=true.', {
+      code: 'InvalidParameterCombination',
+    });
+  }
+  if (input.skipFinalSnapshot !== true) {
+    throw new InvalidInputException(
+      'berth does not take final snapshots yet: delete with skipFinalSnapshot=true (the database and its data are removed).',
+      { code: 'NotImplemented', tip: 'Pass skipFinalSnapshot=true (CLI: --skip-final-snapshot).' },
+    );
+  }
+  return beginTransition(context, request, database.name, TRANSITIONS.delete);
+}

@@ -1,0 +1,40 @@
+import type { OperationHandler } from '../gateway/pipeline.js';
+import { getRegions, getRelationalDatabaseBlueprints, getRelationalDatabaseBundles } from './catalog.js';
+import type { ServiceContext } from './context.js';
+import { createRelationalDatabase, deleteRelationalDatabase, getRelationalDatabase, getRelationalDatabases } from './databases.js';
+import { rebootRelationalDatabase, startRelationalDatabase, stopRelationalDatabase } from './lifecycle.js';
+import { getOperation, getOperations, getOperationsForResource } from './operations.js';
+import { getRelationalDatabaseMasterUserPassword } from './passwords.js';
+import { tagResource, untagResource } from './tags.js';
+
+type Service<I> = (context: ServiceContext, request: Parameters<OperationHandler>[0], input: I) => Promise<object> | object;
+
+/** Operation name → service function. Inputs have been checked against the model by the gateway. */
+const SERVICES: Record<string, Service<never>> = {
+  CreateRelationalDatabase: createRelationalDatabase,
+  GetRelationalDatabase: getRelationalDatabase,
+  GetRelationalDatabases: getRelationalDatabases,
+  DeleteRelationalDatabase: deleteRelationalDatabase,
+  StartRelationalDatabase: startRelationalDatabase,
+  StopRelationalDatabase: stopRelationalDatabase,
+  RebootRelationalDatabase: rebootRelationalDatabase,
+  GetRelationalDatabaseMasterUserPassword: getRelationalDatabaseMasterUserPassword,
+  GetRelationalDatabaseBlueprints: getRelationalDatabaseBlueprints,
+  GetRelationalDatabaseBundles: getRelationalDatabaseBundles,
+  GetRegions: getRegions,
+  GetOperation: getOperation,
+  GetOperations: getOperations,
+  GetOperationsForResource: getOperationsForResource,
+  TagResource: tagResource,
+  UntagResource: untagResource,
+};
+
+export function operationHandlers(context: ServiceContext): Map<string, OperationHandler> {
+  const handlers = new Map<string, OperationHandler>();
+  for (const [name, service] of Object.entries(SERVICES)) {
+    handlers.set(name, (request, input) => service(context, request, input as never));
+  }
+  return handlers;
+}
+
+export const IMPLEMENTED_OPERATIONS = Object.keys(SERVICES);

@@ -1,0 +1,68 @@
+import type { Operation, RegionName, RelationalDatabase, Tag } from '@aws-sdk/client-lightsail';
+import { findBundle } from '../catalog/bundles.js';
+import type { DatabaseRecord, OperationRecord } from '../store/index.js';
+import type { TagRecord } from '../store/tags.js';
+
+const date = (epochSeconds: number): Date => new Date(epochSeconds * 1000);
+
+export function tagsShape(tags: readonly TagRecord[]): Tag[] {
+  return tags.map((tag) => (tag.value === undefined ? { key: tag.key } : { key: tag.key, value: tag.value }));
+}
+
+export interface DatabaseShapeExtras {
+  tags: readonly TagRecord[];
+  address: string;
+}
+
+/** The RelationalDatabase shape, with every member that has a value. */
+export function databaseShape(record: DatabaseRecord, extras: DatabaseShapeExtras): RelationalDatabase {
+  const bundle = findBundle(record.bundleId);
+  return {
+    name: record.name,
+    arn: record.arn,
+    supportCode: record.supportCode,
+    createdAt: date(record.createdAt),
+    location: { availabilityZone: record.availabilityZone, regionName: record.region as RegionName },
+    resourceType: 'RelationalDatabase',
+    tags: tagsShape(extras.tags),
+    relationalDatabaseBlueprintId: record.blueprintId,
+    relationalDatabaseBundleId: record.bundleId,
+    masterDatabaseName: record.masterDatabaseName,
+    hardware: {
+      cpuCount: bundle?.cpuCount,
+      diskSizeInGb: bundle?.diskSizeInGb,
+      ramSizeInGb: bundle?.ramSizeInGb,
+    },
+    state: record.state,
+    secondaryAvailabilityZone: record.secondaryAvailabilityZone ?? undefined,
+    backupRetentionEnabled: record.backupRetentionEnabled,
+    pendingModifiedValues: {},
+    engine: record.engine,
+    engineVersion: record.engineVersion,
+    masterUsername: record.masterUsername,
+    parameterApplyStatus: record.parameterApplyStatus,
+    preferredBackupWindow: record.preferredBackupWindow,
+    preferredMaintenanceWindow: record.preferredMaintenanceWindow,
+    publiclyAccessible: record.publiclyAccessible,
+    masterEndpoint: { address: extras.address, port: record.port },
+    pendingMaintenanceActions: [],
+    caCertificateIdentifier: record.caCertificateIdentifier,
+  };
+}
+
+export function operationShape(record: OperationRecord): Operation {
+  return {
+    id: record.id,
+    resourceName: record.resourceName,
+    resourceType: record.resourceType as Operation['resourceType'],
+    createdAt: date(record.createdAt),
+    location: { availabilityZone: record.availabilityZone, regionName: record.region as RegionName },
+    isTerminal: record.isTerminal,
+    operationDetails: record.operationDetails ?? undefined,
+    operationType: record.operationType as Operation['operationType'],
+    status: record.status,
+    statusChangedAt: date(record.statusChangedAt),
+    errorCode: record.errorCode ?? undefined,
+    errorDetails: record.errorDetails ?? undefined,
+  };
+}

@@ -1,0 +1,56 @@
+import path from 'node:path';
+import { CertificateRepository } from './certificates.js';
+import { openStore, type Sqlite } from './database.js';
+import { DatabaseRepository } from './databases.js';
+import { EventRepository } from './events.js';
+import { OperationRepository } from './operations.js';
+import { PasswordRepository } from './passwords.js';
+import { SecretBox } from './secret-box.js';
+import { SettingsRepository } from './settings.js';
+import { TagRepository } from './tags.js';
+import { TaskRepository } from './tasks.js';
+
+export type { Scope, DatabaseRecord } from './databases.js';
+export type { OperationRecord } from './operations.js';
+
+/** All repositories over one SQLite connection. */
+export class Store {
+  readonly databases: DatabaseRepository;
+  readonly operations: OperationRepository;
+  readonly tags: TagRepository;
+  readonly passwords: PasswordRepository;
+  readonly tasks: TaskRepository;
+  readonly events: EventRepository;
+  readonly settings: SettingsRepository;
+  readonly certificates: CertificateRepository;
+
+  private constructor(
+    readonly sqlite: Sqlite,
+    box: SecretBox,
+    now: () => number,
+  ) {
+    this.databases = new DatabaseRepository(sqlite);
+    this.operations = new OperationRepository(sqlite, now);
+    this.tags = new TagRepository(sqlite);
+    this.passwords = new PasswordRepository(sqlite, box);
+    this.tasks = new TaskRepository(sqlite, now);
+    this.events = new EventRepository(sqlite, now);
+    this.settings = new SettingsRepository(sqlite);
+    this.certificates = new CertificateRepository(sqlite, box);
+  }
+
+  /** `now` returns epoch seconds. */
+  static async open(dataDir: string, now: () => number): Promise<Store> {
+    const box = await SecretBox.open(path.join(dataDir, 'secret.key'));
+    return new Store(openStore(path.join(dataDir, 'berth.db')), box, now);
+  }
+
+  /** Runs `work` in one transaction: all of it is committed, or none. */
+  transaction<T>(work: () => T): T {
+    return this.sqlite.transaction(work)();
+  }
+
+  close(): void {
+    this.sqlite.close();
+  }
+}

@@ -1,0 +1,110 @@
+/**
+ * Schema migrations, applied in order, each exactly once. Never edit a
+ * migration that has shipped: append a new one.
+ *
+ * Timestamps are epoch seconds (REAL, millisecond precision), as on the wire.
+ */
+export const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE settings (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+  );
+
+  CREATE TABLE databases (
+    id                            TEXT PRIMARY KEY,
+    account_id                    TEXT NOT NULL,
+    region                        TEXT NOT NULL,
+    name                          TEXT NOT NULL,
+    arn                           TEXT NOT NULL,
+    support_code                  TEXT NOT NULL,
+    created_at                    REAL NOT NULL,
+    availability_zone             TEXT NOT NULL,
+    secondary_availability_zone   TEXT,
+    blueprint_id                  TEXT NOT NULL,
+    bundle_id                     TEXT NOT NULL,
+    engine                        TEXT NOT NULL,
+    engine_version                TEXT NOT NULL,
+    master_database_name          TEXT NOT NULL,
+    master_username               TEXT NOT NULL,
+    state                         TEXT NOT NULL,
+    backup_retention_enabled      INTEGER NOT NULL,
+    preferred_backup_window       TEXT NOT NULL,
+    preferred_maintenance_window  TEXT NOT NULL,
+    publicly_accessible           INTEGER NOT NULL,
+    ca_certificate_identifier     TEXT NOT NULL,
+    parameter_apply_status        TEXT NOT NULL DEFAULT 'in-sync',
+    port                          INTEGER NOT NULL UNIQUE,
+    desired_running               INTEGER NOT NULL DEFAULT 1,
+    UNIQUE (account_id, region, name)
+  );
+
+  CREATE TABLE master_passwords (
+    database_id  TEXT NOT NULL REFERENCES databases(id) ON DELETE CASCADE,
+    version      TEXT NOT NULL CHECK (version IN ('CURRENT', 'PREVIOUS', 'PENDING')),
+    ciphertext   TEXT NOT NULL,
+    created_at   REAL NOT NULL,
+    PRIMARY KEY (database_id, version)
+  );
+
+  -- The server certificate each database serves, issued by its CA.
+  CREATE TABLE server_certificates (
+    database_id                TEXT PRIMARY KEY REFERENCES databases(id) ON DELETE CASCADE,
+    ca_certificate_identifier  TEXT NOT NULL,
+    certificate_pem            TEXT NOT NULL,
+    key_ciphertext             TEXT NOT NULL,
+    not_after                  REAL NOT NULL
+  );
+
+  CREATE TABLE tags (
+    resource_id  TEXT NOT NULL,
+    key          TEXT NOT NULL,
+    value        TEXT,
+    position     INTEGER NOT NULL,
+    PRIMARY KEY (resource_id, key)
+  );
+
+  CREATE TABLE operations (
+    seq                INTEGER PRIMARY KEY AUTOINCREMENT,
+    id                 TEXT NOT NULL UNIQUE,
+    account_id         TEXT NOT NULL,
+    region             TEXT NOT NULL,
+    resource_name      TEXT NOT NULL,
+    resource_type      TEXT NOT NULL,
+    operation_type     TEXT NOT NULL,
+    operation_details  TEXT,
+    availability_zone  TEXT NOT NULL,
+    status             TEXT NOT NULL,
+    is_terminal        INTEGER NOT NULL,
+    created_at         REAL NOT NULL,
+    status_changed_at  REAL NOT NULL,
+    error_code         TEXT,
+    error_details      TEXT
+  );
+  CREATE INDEX operations_by_scope ON operations (account_id, region, seq);
+  CREATE INDEX operations_by_resource ON operations (account_id, region, resource_name, seq);
+
+  -- The control loop's durable work queue: a task is the intent behind one or
+  -- more Started operations; it is removed when they reach a terminal status.
+  CREATE TABLE tasks (
+    seq            INTEGER PRIMARY KEY AUTOINCREMENT,
+    database_id    TEXT NOT NULL,
+    kind           TEXT NOT NULL,
+    payload        TEXT NOT NULL DEFAULT '{}',
+    operation_ids  TEXT NOT NULL DEFAULT '[]',
+    created_at     REAL NOT NULL
+  );
+
+  CREATE TABLE events (
+    seq          INTEGER PRIMARY KEY AUTOINCREMENT,
+    database_id  TEXT NOT NULL,
+    account_id   TEXT NOT NULL,
+    region       TEXT NOT NULL,
+    resource     TEXT NOT NULL,
+    created_at   REAL NOT NULL,
+    message      TEXT NOT NULL,
+    categories   TEXT NOT NULL
+  );
+  CREATE INDEX events_by_database ON events (database_id, created_at);
+  `,
+];

@@ -1,0 +1,53 @@
+import { randomBytes } from 'node:crypto';
+import { open, readdir, readFile, rename, rm } from 'node:fs/promises';
+import path from 'node:path';
+
+const TEMP_SUFFIX = '.berth-tmp';
+
+export async function readFileOrUndefined(file: string): Promise<Buffer | undefined> {
+  try {
+    return await readFile(file);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+}
+
+/**
+ * Writes a file so that a crash at any moment leaves either the old content
+ * or the new one: temp file in the same directory, fsync, rename, fsync dir.
+ */
+export async function writeFileAtomic(file: string, data: string | Uint8Array, mode = 0o644): Promise<void> {
+  const dir = path.dirname(file);
+  const temp = path.join(dir, `.${path.basename(file)}.${process.pid}.${randomBytes(6).toString('hex')}${TEMP_SUFFIX}`);
+  try {
+    const handle = await open(temp, 'wx', mode);
+    try {
+      await handle.chmod(mode); // open()'s mode is filtered by the umask
+      await handle.writeFile(data);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(temp, file);
+  } catch (error) {
+    await rm(temp, { force: true });
+    throw error;
+  }
+  await fsyncDirectory(dir);
+}
+
+export async function fsyncDirectory(dir: string): Promise<void> {
+  const handle = await open(dir, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Removes temp files left behind by a writeFileAtomic that was killed before its rename. */
+export async function removeStaleTempFiles(dir: string): Promise<void> {
+  const entries = await readdir(dir);
+  await Promise.all(entries.filter((name) => name.endsWith(TEMP_SUFFIX)).map((name) => rm(path.join(dir, name), { force: true })));
+}

@@ -1,0 +1,63 @@
+import { GetRelationalDatabaseCommand, NotFoundException, type LightsailClient } from '@aws-sdk/client-lightsail';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BerthProcess } from './helpers/berth-process.js';
+import { withVerifiedClient } from './helpers/clients.js';
+import { TerraformWorkspace, findProviderMirror } from './helpers/terraform.js';
+
+const PASSWORD = 'terraform-pass.123';
+
+describe('Terraform aws_lightsail_database (hashicorp/aws 5.100.0) against berth', () => {
+  let berth: BerthProcess;
+  let client: LightsailClient;
+  let workspace: TerraformWorkspace | undefined;
+  let mirror: string | undefined;
+
+  beforeAll(async () => {
+    mirror = await findProviderMirror();
+    if (!mirror) return;
+    berth = await BerthProcess.start();
+    client = berth.client();
+    workspace = await TerraformWorkspace.create('postgres', mirror, {
+      endpoint: berth.url,
+      access_key: berth.accessKeyId,
+      secret_key: berth.secretAccessKey,
+      master_password: PASSWORD,
+    });
+    await workspace.expect(['init', '-no-color']);
+  });
+
+  afterAll(async () => {
+    client?.destroy();
+    await workspace?.dispose();
+    await berth?.dispose();
+  });
+
+  it('applies a PostgreSQL database that really serves, then plans no changes, then destroys it', async (context) => {
+    if (!workspace) return context.skip();
+    await workspace.expect(['apply', '-auto-approve', '-no-color']);
+    const outputs = await workspace.outputs();
+    expect(outputs.address).toBe('localhost');
+    expect(outputs.ca_certificate_identifier).toBe('rds-ca-rsa2048-g1');
+
+    const { relationalDatabase } = await client.send(new GetRelationalDatabaseCommand({ relationalDatabaseName: 'tfdb' }));
+    expect(relationalDatabase).toMatchObject({
+      state: 'available',
+      masterUsername: 'appadmin',
+      preferredMaintenanceWindow: 'tue:04:30-tue:05:00',
+      tags: [{ key: 'env', value: 'a' }],
+    });
+    const bundle = await (await fetch(`${berth.url}/certificates/global-bundle.pem`)).text();
+    const user = await withVerifiedClient(
+      { port: Number(outputs.port), user: 'appadmin', database: 'app', password: PASSWORD },
+      bundle,
+      async (db) => (await db.query('SELECT current_user AS name')).rows[0].name,
+    );
+    expect(user).toBe('appadmin');
+
+    const plan = await workspace.run(['plan', '-detailed-exitcode', '-no-color']);
+    expect(plan.code, `${plan.stdout}\n${plan.stderr}`).toBe(0);
+
+    await workspace.expect(['destroy', '-auto-approve', '-no-color']);
+    await expect(client.send(new GetRelationalDatabaseCommand({ relationalDatabaseName: 'tfdb' }))).rejects.toBeInstanceOf(NotFoundException);
+  });
+});
