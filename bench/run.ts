@@ -4,22 +4,28 @@
  *
  *   create   create → first verified TLS query, over N databases
  *   rps      signed GetRelationalDatabase requests per second, 16 in flight
+ *   rotation CA rotation time and failed queries on held connections
  *   memory   PSS of one idle database, and of berth with 20 databases
  *
- * Usage: npm run bench [-- create rps memory] [--databases N] [--seconds S]
+ * Usage: npm run bench [-- create rps rotation memory] [--databases N] [--seconds S] [--rotations R]
  */
 import { parseArgs } from 'node:util';
 import { BerthProcess } from '../test/helpers/berth-process.js';
 import { benchCreate } from './create.js';
 import { benchMemory } from './memory.js';
 import { benchRequests } from './requests.js';
+import { benchRotation } from './rotation.js';
 
 const { values, positionals } = parseArgs({
   args: process.argv.slice(2),
-  options: { databases: { type: 'string', default: '10' }, seconds: { type: 'string', default: '10' } },
+  options: {
+    databases: { type: 'string', default: '10' },
+    seconds: { type: 'string', default: '10' },
+    rotations: { type: 'string', default: '20' },
+  },
   allowPositionals: true,
 });
-const selected = new Set(positionals.length > 0 ? positionals : ['create', 'rps', 'memory']);
+const selected = new Set(positionals.length > 0 ? positionals : ['create', 'rps', 'rotation', 'memory']);
 
 async function main(): Promise<void> {
   const berth = await BerthProcess.start({ extraArgs: ['--stop-databases-on-exit'] });
@@ -27,6 +33,7 @@ async function main(): Promise<void> {
     console.log(`berth ${berth.url} (data dir ${berth.dataDir}), ${new Date().toISOString()}`);
     if (selected.has('create')) await benchCreate(berth, Number(values.databases));
     if (selected.has('rps')) await benchRequests(berth, Number(values.seconds));
+    if (selected.has('rotation')) await benchRotation(berth, Number(values.rotations));
     if (selected.has('memory')) await benchMemory(berth, 20);
   } finally {
     await berth.dispose();

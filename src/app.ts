@@ -7,6 +7,7 @@ import { regionError } from './catalog/regions.js';
 import type { BerthConfig } from './config.js';
 import { Controller } from './control/controller.js';
 import { Instances } from './control/instances.js';
+import { MaintenanceScheduler } from './control/maintenance.js';
 import { PortAllocator } from './control/ports.js';
 import { assertTraversableBy, ensureServiceUser, isRoot, type OsUser } from './engines/os-user.js';
 import { PostgresDriver } from './engines/postgres/postgres-driver.js';
@@ -18,6 +19,8 @@ import { requestLogFrom } from './gateway/request-log.js';
 import { SigV4Verifier } from './gateway/sigv4.js';
 import { acquireDataDirLock, type DataDirLock } from './data-dir-lock.js';
 import { CaRegistry, DEFAULT_CA_IDENTIFIER } from './pki/index.js';
+import { adminHandlers } from './services/admin.js';
+import type { ServiceContext } from './services/context.js';
 import { operationHandlers } from './services/index.js';
 import { Store } from './store/index.js';
 import { systemClock, type Clock } from './util/clock.js';
@@ -30,11 +33,14 @@ export interface RunningBerth {
   credentials: ResolvedCredentials;
   store: Store;
   controller: Controller;
+  maintenance: MaintenanceScheduler;
   close(): Promise<void>;
 }
 
 export interface StartOptions {
   clock?: Clock;
+  /** Where BERTH_ACCESS_KEY_ID / BERTH_SECRET_ACCESS_KEY are read (default process.env). */
+  env?: NodeJS.ProcessEnv;
 }
 
 async function prepareDataDir(dataDir: string, engineUser: OsUser | undefined): Promise<void> {
@@ -52,30 +58,34 @@ export async function startBerth(config: BerthConfig, logger: Logger, options: S
   const lock: DataDirLock = await acquireDataDirLock(config.dataDir);
   const store = await Store.open(config.dataDir, () => clock.now().getTime() / 1000);
   try {
-    const credentials = await resolveCredentials(config.dataDir);
+    const credentials = await resolveCredentials(config.dataDir, options.env);
     const accountId = store.settings.getOrCreate('account-id', () => String(randomInt(100_000_000_000, 999_999_999_999)));
     const cas = await CaRegistry.open(path.join(config.dataDir, 'pki'));
     const engines = new EngineRegistry([new PostgresDriver({ rootDir: config.dataDir, osUser: engineUser })]);
-    const instances = new Instances(store, engines, cas, { dataDir: config.dataDir, advertiseHost: config.advertiseHost }, clock);
+    const instances = new Instances(store, engines, cas, { dataDir: config.dataDir, advertiseHost: config.advertiseHost, publicListenAddresses: config.publicListenAddresses }, clock);
     const controller = new Controller(store, instances, logger);
+    const maintenance = new MaintenanceScheduler(store, controller, clock, logger);
     const ports = new PortAllocator(config.databasePorts, () => store.databases.usedPorts());
 
-    const handlers = operationHandlers({
+    const context: ServiceContext = {
       store,
       engines,
       controller,
+      maintenance,
       ports,
       cas,
       clock,
       advertiseHost: config.advertiseHost,
       pageSize: config.pageSize,
       defaultCaIdentifier: DEFAULT_CA_IDENTIFIER,
-    });
+    };
     const handle = createPipeline({
-      verifier: new SigV4Verifier([credentials], () => clock.now().getTime()),
+      // Signatures are checked against the wall clock: an injected clock only moves schedules.
+      verifier: new SigV4Verifier([credentials]),
       accountId,
       isValidRegion: regionError,
-      handlers,
+      handlers: operationHandlers(context),
+      adminHandlers: adminHandlers(context),
       publicRoutes: publicRoutes(cas),
       log: requestLogFrom(logger),
     });
@@ -92,6 +102,7 @@ export async function startBerth(config: BerthConfig, logger: Logger, options: S
 
     await controller.resume();
     controller.startMonitor(config.monitorIntervalMs);
+    maintenance.start(config.maintenanceIntervalMs);
     // Install binaries and templates now, so the first create is as fast as the rest.
     for (const blueprint of engines.blueprints()) {
       engines
@@ -107,6 +118,7 @@ export async function startBerth(config: BerthConfig, logger: Logger, options: S
           server.close(() => resolve());
           server.closeIdleConnections();
         });
+        maintenance.stop();
         await controller.close({ stopDatabases: config.stopDatabasesOnExit });
         await cas.close();
         store.close();
@@ -114,7 +126,7 @@ export async function startBerth(config: BerthConfig, logger: Logger, options: S
       })());
 
     const host = config.host.includes(':') ? `[${config.host}]` : config.host;
-    return { url: `http://${host}:${port}`, port, accountId, credentials, store, controller, close };
+    return { url: `http://${host}:${port}`, port, accountId, credentials, store, controller, maintenance, close };
   } catch (error) {
     store.close();
     await lock.release();

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -23,6 +24,10 @@ export interface BerthConfig {
   pageSize: number;
   /** How often the engine processes are checked (ms). */
   monitorIntervalMs: number;
+  /** How often pending maintenance is checked against the windows (ms). */
+  maintenanceIntervalMs: number;
+  /** Where a publicly accessible database listens besides loopback (`*`: every interface). */
+  publicListenAddresses: string[];
 }
 
 export const DEFAULTS = {
@@ -33,6 +38,8 @@ export const DEFAULTS = {
   databasePorts: '54320-54999',
   pageSize: 25,
   monitorIntervalMs: 2000,
+  maintenanceIntervalMs: 30_000,
+  publicListenAddresses: '*',
 } as const;
 
 export function defaultDataDir(): string {
@@ -56,6 +63,8 @@ export const SERVE_OPTIONS = {
   'database-ports': { type: 'string' },
   'page-size': { type: 'string' },
   'monitor-interval-ms': { type: 'string' },
+  'maintenance-interval-ms': { type: 'string' },
+  'public-listen-addresses': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -94,5 +103,23 @@ export function parseServeArgs(argv: string[], env: NodeJS.ProcessEnv = process.
       100,
       3_600_000,
     ),
+    maintenanceIntervalMs: parseInteger(
+      'maintenance-interval-ms',
+      get('maintenance-interval-ms', 'BERTH_MAINTENANCE_INTERVAL_MS') ?? String(DEFAULTS.maintenanceIntervalMs),
+      100,
+      3_600_000,
+    ),
+    publicListenAddresses: parseListenAddresses(get('public-listen-addresses', 'BERTH_PUBLIC_LISTEN_ADDRESSES') ?? DEFAULTS.publicListenAddresses),
   };
+}
+
+export function parseListenAddresses(raw: string): string[] {
+  const addresses = raw.split(',').map((item) => item.trim()).filter((item) => item.length > 0);
+  if (addresses.length === 0) throw new ConfigError('--public-listen-addresses needs at least one address (or *).');
+  for (const address of addresses) {
+    if (address !== '*' && isIP(address) === 0) {
+      throw new ConfigError(`--public-listen-addresses: '${address}' is not an IP address (use * for every interface).`);
+    }
+  }
+  return addresses;
 }

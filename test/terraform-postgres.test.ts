@@ -15,7 +15,7 @@ describe('Terraform aws_lightsail_database (hashicorp/aws 5.100.0) against berth
   beforeAll(async () => {
     mirror = await findProviderMirror();
     if (!mirror) return;
-    berth = await BerthProcess.start();
+    berth = await BerthProcess.start({ extraArgs: ['--public-listen-addresses', '127.0.0.2'] });
     client = berth.client();
     workspace = await TerraformWorkspace.create('postgres', mirror, {
       endpoint: berth.url,
@@ -32,7 +32,7 @@ describe('Terraform aws_lightsail_database (hashicorp/aws 5.100.0) against berth
     await berth?.dispose();
   });
 
-  it('applies a PostgreSQL database that really serves, then plans no changes, then destroys it', async (context) => {
+  it('applies a PostgreSQL database that really serves, updates it in place, plans no changes, then destroys it', async (context) => {
     if (!workspace) return context.skip();
     await workspace.expect(['apply', '-auto-approve', '-no-color']);
     const outputs = await workspace.outputs();
@@ -57,7 +57,29 @@ describe('Terraform aws_lightsail_database (hashicorp/aws 5.100.0) against berth
     const plan = await workspace.run(['plan', '-detailed-exitcode', '-no-color']);
     expect(plan.code, `${plan.stdout}\n${plan.stderr}`).toBe(0);
 
-    await workspace.expect(['destroy', '-auto-approve', '-no-color']);
+    // In-place update with apply_immediately = true: windows, public access, backups, password, tags.
+    const changed = {
+      preferred_backup_window: '22:10-22:40',
+      publicly_accessible: 'true',
+      backup_retention_enabled: 'false',
+      master_password: 'terraform-pass.456',
+      tag_env: 'b',
+    };
+    await workspace.expect(['apply', '-auto-approve', '-no-color'], 0, changed);
+    const updated = (await client.send(new GetRelationalDatabaseCommand({ relationalDatabaseName: 'tfdb' }))).relationalDatabase!;
+    expect(updated).toMatchObject({
+      state: 'available',
+      preferredBackupWindow: '22:10-22:40',
+      publiclyAccessible: true,
+      backupRetentionEnabled: false,
+      tags: [{ key: 'env', value: 'b' }],
+      pendingModifiedValues: {},
+    });
+    const endpoint = { port: Number(outputs.port), user: 'appadmin', database: 'app', password: 'terraform-pass.456' };
+    await withVerifiedClient(endpoint, bundle, (db) => db.query('SELECT 1'));
+    const again = await workspace.run(['plan', '-detailed-exitcode', '-no-color'], changed);
+    expect(again.code, `${again.stdout}\n${again.stderr}`).toBe(0);
+    await workspace.expect(['destroy', '-auto-approve', '-no-color'], 0, changed);
     await expect(client.send(new GetRelationalDatabaseCommand({ relationalDatabaseName: 'tfdb' }))).rejects.toBeInstanceOf(NotFoundException);
-  });
+  }, 600_000);
 });

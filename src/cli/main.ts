@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { ca } from './ca.js';
+import { maintenance } from './maintenance.js';
 import { serve } from './serve.js';
 
 const USAGE = `Usage: berth <command> [options]
@@ -7,6 +8,8 @@ const USAGE = `Usage: berth <command> [options]
 Commands:
   serve        run the Lightsail-compatible API and the database servers
   ca bundle    print the CA bundle for sslmode=verify-full
+  maintenance run <name>
+               apply a database's pending maintenance now
 
 Run 'berth <command> --help' for the options of a command.`;
 
@@ -17,6 +20,8 @@ async function main(argv: string[]): Promise<number> {
       return serve(rest);
     case 'ca':
       return ca(rest);
+    case 'maintenance':
+      return maintenance(rest);
     case undefined:
     case 'help':
     case '--help':

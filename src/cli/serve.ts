@@ -14,6 +14,11 @@ Options (each also read from the environment variable in brackets):
                             [BERTH_ADVERTISE_HOST] (default localhost)
   --database-ports <a-b>    ports handed to database servers [BERTH_DATABASE_PORTS] (default 54320-54999)
   --page-size <n>           items per page of paginated operations [BERTH_PAGE_SIZE] (default 25)
+  --public-listen-addresses <a,b>
+                            where publicly accessible databases listen besides loopback
+                            [BERTH_PUBLIC_LISTEN_ADDRESSES] (default *: every interface)
+  --maintenance-interval-ms <n>
+                            how often pending maintenance is checked [BERTH_MAINTENANCE_INTERVAL_MS] (default 30000)
   --stop-databases-on-exit  stop every database server when berth exits (default: they keep running)
 
 Credentials: BERTH_ACCESS_KEY_ID and BERTH_SECRET_ACCESS_KEY, or a pair generated at

@@ -101,7 +101,7 @@ export class Controller {
       this.logger.error('task failed', { task: task.kind, database: database.name, error });
       let state = 'failed';
       try {
-        state = await handler.failedState(this.instances, database);
+        state = await handler.afterFailure(this.instances, database);
       } catch (stateError) {
         this.logger.error('could not read engine state after a failure', { database: database.name, error: stateError });
       }

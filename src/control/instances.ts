@@ -3,6 +3,7 @@ import path from 'node:path';
 import { findBundle } from '../catalog/bundles.js';
 import type { EngineDriver, InstanceSpec, TlsMaterial } from '../engines/driver.js';
 import type { EngineRegistry } from '../engines/registry.js';
+import type { DatabaseChanges } from '../store/databases.js';
 import type { DatabaseRecord, Store } from '../store/index.js';
 import type { Clock } from '../util/clock.js';
 
@@ -18,6 +19,7 @@ export interface CertificateIssuer {
 export interface InstanceEnvironment {
   dataDir: string;
   advertiseHost: string;
+  publicListenAddresses: readonly string[];
 }
 
 /**
@@ -46,6 +48,7 @@ export class Instances {
       dataDir: this.dataDirOf(database.id),
       port: database.port,
       publiclyAccessible: database.publiclyAccessible,
+      publicListenAddresses: this.environment.publicListenAddresses,
       ramSizeInGb: bundle.ramSizeInGb,
       cpuCount: bundle.cpuCount,
       masterUsername: database.masterUsername,
@@ -59,8 +62,8 @@ export class Instances {
     return driver;
   }
 
-  caBundle(database: DatabaseRecord): string {
-    return this.pki.bundle(database.caCertificateIdentifier);
+  caBundle(database: DatabaseRecord, identifier = database.caCertificateIdentifier): string {
+    return this.pki.bundle(identifier);
   }
 
   /** The certificate the database should serve: the stored one while it matches its CA. */
@@ -72,25 +75,25 @@ export class Instances {
     return this.issue(database);
   }
 
-  /** Issues a fresh server certificate under the database's CA and stores it. */
-  async issue(database: DatabaseRecord): Promise<TlsMaterial> {
+  /** Issues a fresh server certificate under a CA (the database's own by default) and stores it. */
+  async issue(database: DatabaseRecord, identifier = database.caCertificateIdentifier): Promise<TlsMaterial> {
     const host = this.environment.advertiseHost;
     const dnsNames = new Set(['localhost']);
     const ipAddresses = new Set(['127.0.0.1', '::1']);
     if (isIP(host)) ipAddresses.add(host);
     else dnsNames.add(host);
-    const issued = await this.pki.issueServerCertificate(database.caCertificateIdentifier, {
+    const issued = await this.pki.issueServerCertificate(identifier, {
       commonName: host,
       dnsNames: [...dnsNames],
       ipAddresses: [...ipAddresses],
     });
     this.store.certificates.set(database.id, {
-      caCertificateIdentifier: database.caCertificateIdentifier,
+      caCertificateIdentifier: identifier,
       certificatePem: issued.certPem,
       keyPem: issued.keyPem,
       notAfter: issued.notAfter.getTime() / 1000,
     });
-    return { certPem: issued.certPem, keyPem: issued.keyPem, caPem: this.caBundle(database) };
+    return { certPem: issued.certPem, keyPem: issued.keyPem, caPem: this.caBundle(database, identifier) };
   }
 
   masterPassword(database: DatabaseRecord): string {
@@ -100,11 +103,36 @@ export class Instances {
   }
 
   /** A verify-full connection as the master user: the definition of `available`. */
-  async verify(database: DatabaseRecord): Promise<void> {
+  async verify(database: DatabaseRecord, caIdentifier = database.caCertificateIdentifier): Promise<void> {
     await this.driver(database).verifyConnection(this.spec(database), {
       host: 'localhost',
-      caPem: this.caBundle(database),
+      caPem: this.caBundle(database, caIdentifier),
       password: this.masterPassword(database),
+    });
+  }
+
+  /** Persists a step of a task as soon as the engine has taken it, and returns the record as it now is. */
+  record(database: DatabaseRecord, changes: DatabaseChanges, event?: { message: string; categories: string[] }): DatabaseRecord {
+    this.store.transaction(() => {
+      this.store.databases.update(database.id, changes);
+      if (event) this.store.events.record(database, event.message, event.categories);
+    });
+    return { ...database, ...changes };
+  }
+
+  pendingPassword(database: DatabaseRecord): string | undefined {
+    return this.store.passwords.get(database.id, 'PENDING')?.password;
+  }
+
+  discardPendingPassword(database: DatabaseRecord): void {
+    this.store.passwords.remove(database.id, 'PENDING');
+  }
+
+  /** The engine accepted the PENDING password: it becomes CURRENT, the old one PREVIOUS. */
+  promotePassword(database: DatabaseRecord): void {
+    this.store.transaction(() => {
+      this.store.passwords.promotePending(database.id);
+      this.store.events.record(database, 'The master user password was changed', ['configuration change', 'security']);
     });
   }
 

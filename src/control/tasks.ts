@@ -1,6 +1,7 @@
 import type { DatabaseChanges, DatabaseRecord } from '../store/databases.js';
 import type { TaskRecord } from '../store/tasks.js';
 import type { Instances } from './instances.js';
+import { update } from './update-task.js';
 
 export interface TaskEvent {
   message: string;
@@ -18,8 +19,8 @@ export interface TaskOutcome {
 export interface TaskHandler {
   /** Idempotent: it may run again from the start after a crash. */
   run(instances: Instances, database: DatabaseRecord, task: TaskRecord): Promise<TaskOutcome>;
-  /** The state to record when run() throws. */
-  failedState(instances: Instances, database: DatabaseRecord): Promise<string>;
+  /** Called when run() throws: tidies what must not linger and returns the state to record. */
+  afterFailure(instances: Instances, database: DatabaseRecord): Promise<string>;
   failureEvent: string;
 }
 
@@ -49,7 +50,7 @@ const create: TaskHandler = {
       events: [{ message: 'Relational database created', categories: ['creation'] }],
     };
   },
-  async failedState() {
+  async afterFailure() {
     return 'failed';
   },
   failureEvent: 'Relational database creation failed',
@@ -60,7 +61,7 @@ const start: TaskHandler = {
     await startAndVerify(instances, database);
     return { changes: { state: 'available' }, events: [{ message: 'Relational database started', categories: ['availability'] }] };
   },
-  failedState: stateFromEngine,
+  afterFailure: stateFromEngine,
   failureEvent: 'Relational database failed to start',
 };
 
@@ -69,7 +70,7 @@ const stop: TaskHandler = {
     await instances.driver(database).stop(instances.spec(database));
     return { changes: { state: 'stopped' }, events: [{ message: 'Relational database stopped', categories: ['availability'] }] };
   },
-  failedState: stateFromEngine,
+  afterFailure: stateFromEngine,
   failureEvent: 'Relational database failed to stop',
 };
 
@@ -79,7 +80,7 @@ const reboot: TaskHandler = {
     await startAndVerify(instances, database);
     return { changes: { state: 'available' }, events: [{ message: 'Relational database rebooted', categories: ['availability'] }] };
   },
-  failedState: stateFromEngine,
+  afterFailure: stateFromEngine,
   failureEvent: 'Relational database failed to reboot',
 };
 
@@ -88,12 +89,13 @@ const remove: TaskHandler = {
     await instances.driver(database).destroy(instances.spec(database));
     return { deleted: true };
   },
-  failedState: async () => 'failed',
+  afterFailure: async () => 'failed',
   failureEvent: 'Relational database deletion failed',
 };
 
 export const TASK_HANDLERS: Readonly<Record<string, TaskHandler>> = {
   create,
+  update,
   start,
   stop,
   reboot,

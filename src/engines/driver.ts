@@ -39,8 +39,13 @@ export interface InstanceSpec {
   dataDir: string;
   /** TCP port the server listens on. */
   port: number;
-  /** false: listen on loopback only; true: on all interfaces. */
+  /** false: listen on loopback only; true: also on `publicListenAddresses`. */
   publiclyAccessible: boolean;
+  /**
+   * Where a publicly accessible server listens besides loopback; `*` (the
+   * default when absent) means every interface.
+   */
+  publicListenAddresses?: readonly string[];
   /** Hardware of the bundle, applied to the engine's memory settings. */
   ramSizeInGb: number;
   cpuCount: number;

@@ -14,6 +14,8 @@ import type { RequestLog } from './request-log.js';
 import type { SigV4Verifier } from './sigv4.js';
 
 export const TARGET_PREFIX = 'Lightsail_20161128.';
+/** berth's own signed operations (pending maintenance now...), beside Lightsail's. */
+export const ADMIN_TARGET_PREFIX = 'BerthAdmin_20261127.';
 export const MAX_BODY_BYTES = 1024 * 1024;
 
 export interface RequestContext {
@@ -33,6 +35,8 @@ export interface PipelineOptions {
   accountId: string;
   isValidRegion(region: string): string | undefined;
   handlers: ReadonlyMap<string, OperationHandler>;
+  /** Inputs of admin operations are not in the Lightsail model: their handlers check them. */
+  adminHandlers: ReadonlyMap<string, OperationHandler>;
   publicRoutes: PublicRoute;
   log: RequestLog;
 }
@@ -73,11 +77,13 @@ export function createPipeline(options: PipelineOptions) {
       if (regionError) throw new InvalidInputException(regionError, { code: 'InvalidRegion' });
       region = identity.region;
 
-      operation = resolveOperation(req.headers['x-amz-target']);
-      const handler = options.handlers.get(operation);
+      const target = resolveTarget(req.headers['x-amz-target'], options.adminHandlers);
+      operation = target.name;
+      const handler = target.admin ? options.adminHandlers.get(operation) : options.handlers.get(operation);
       if (!handler) throw notImplemented(operation);
 
-      const input = readInput(operation, parseJson(body));
+      const parsed = parseJson(body) as Record<string, unknown>;
+      const input = target.admin ? parsed : readInput(operation, parsed);
       const output = await handler({ requestId, accountId: options.accountId, region, operation }, input);
       sendJson(res, 200, toWire(output));
     } catch (error) {
@@ -100,10 +106,15 @@ export function createPipeline(options: PipelineOptions) {
   };
 }
 
-function resolveOperation(target: string | string[] | undefined): string {
+function resolveTarget(target: string | string[] | undefined, admin: ReadonlyMap<string, OperationHandler>): { name: string; admin: boolean } {
   const value = Array.isArray(target) ? target[0] : target;
   if (!value) {
     throw new UnknownOperationException('Missing X-Amz-Target header: send X-Amz-Target: Lightsail_20161128.<Operation>.');
+  }
+  if (value.startsWith(ADMIN_TARGET_PREFIX)) {
+    const name = value.slice(ADMIN_TARGET_PREFIX.length);
+    if (!admin.has(name)) throw new UnknownOperationException(`berth has no admin operation named '${name.slice(0, 128)}'.`);
+    return { name, admin: true };
   }
   if (!value.startsWith(TARGET_PREFIX)) {
     throw new UnknownOperationException(`Unknown target '${value.slice(0, 128)}': targets start with ${TARGET_PREFIX}.`);
@@ -112,7 +123,7 @@ function resolveOperation(target: string | string[] | undefined): string {
   if (!isKnownOperation(name)) {
     throw new UnknownOperationException(`Lightsail has no operation named '${name.slice(0, 128)}'.`);
   }
-  return name;
+  return { name, admin: false };
 }
 
 function parseJson(body: Buffer): unknown {

@@ -1,5 +1,6 @@
 import { InvalidInputException, NotFoundException } from '../api/errors.js';
 import type { Controller } from '../control/controller.js';
+import type { MaintenanceScheduler } from '../control/maintenance.js';
 import type { PortAllocator } from '../control/ports.js';
 import type { EngineRegistry } from '../engines/registry.js';
 import type { RequestContext } from '../gateway/pipeline.js';
@@ -16,6 +17,7 @@ export interface ServiceContext {
   store: Store;
   engines: EngineRegistry;
   controller: Controller;
+  maintenance: MaintenanceScheduler;
   ports: PortAllocator;
   cas: CaCatalogue;
   clock: Clock;

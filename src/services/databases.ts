@@ -31,7 +31,12 @@ import { databaseShape, operationShape } from './shapes.js';
 const DATABASE = 'RelationalDatabase' as const;
 
 export function describeDatabase(context: ServiceContext, database: DatabaseRecord): RelationalDatabase {
-  return databaseShape(database, { tags: context.store.tags.list(database.id), address: context.advertiseHost });
+  return databaseShape(database, {
+    tags: context.store.tags.list(database.id),
+    address: context.advertiseHost,
+    passwordPending: context.store.passwords.has(database.id, 'PENDING'),
+    now: context.clock.now(),
+  });
 }
 
 function resolveBlueprint(context: ServiceContext, blueprintId: string): { engine: Engine; engineVersion: string } {
@@ -119,6 +124,7 @@ export async function createRelationalDatabase(
       parameterApplyStatus: 'in-sync',
       port,
       desiredRunning: true,
+      pendingChanges: {},
     };
     const { operation, task } = context.store.transaction(() => {
       // Checked again inside the transaction: two creates of one name may race.

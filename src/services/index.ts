@@ -6,6 +6,7 @@ import { rebootRelationalDatabase, startRelationalDatabase, stopRelationalDataba
 import { getOperation, getOperations, getOperationsForResource } from './operations.js';
 import { getRelationalDatabaseMasterUserPassword } from './passwords.js';
 import { tagResource, untagResource } from './tags.js';
+import { updateRelationalDatabase } from './update.js';
 
 type Service<I> = (context: ServiceContext, request: Parameters<OperationHandler>[0], input: I) => Promise<object> | object;
 
@@ -18,6 +19,7 @@ const SERVICES: Record<string, Service<never>> = {
   StartRelationalDatabase: startRelationalDatabase,
   StopRelationalDatabase: stopRelationalDatabase,
   RebootRelationalDatabase: rebootRelationalDatabase,
+  UpdateRelationalDatabase: updateRelationalDatabase,
   GetRelationalDatabaseMasterUserPassword: getRelationalDatabaseMasterUserPassword,
   GetRelationalDatabaseBlueprints: getRelationalDatabaseBlueprints,
   GetRelationalDatabaseBundles: getRelationalDatabaseBundles,

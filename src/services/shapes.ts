@@ -1,4 +1,5 @@
-import type { Operation, RegionName, RelationalDatabase, Tag } from '@aws-sdk/client-lightsail';
+import type { Operation, PendingMaintenanceAction, RegionName, RelationalDatabase, Tag } from '@aws-sdk/client-lightsail';
+import { currentOrNextMaintenanceWindow } from '../domain/index.js';
 import { findBundle } from '../catalog/bundles.js';
 import type { DatabaseRecord, OperationRecord } from '../store/index.js';
 import type { TagRecord } from '../store/tags.js';
@@ -12,6 +13,24 @@ export function tagsShape(tags: readonly TagRecord[]): Tag[] {
 export interface DatabaseShapeExtras {
   tags: readonly TagRecord[];
   address: string;
+  /** A password change is being applied (a PENDING version exists). */
+  passwordPending: boolean;
+  now: Date;
+}
+
+/** Shown instead of a pending master password. */
+export const MASKED_PASSWORD = '****';
+
+function pendingMaintenanceActions(record: DatabaseRecord, now: Date): PendingMaintenanceAction[] {
+  const identifier = record.pendingChanges.caCertificateIdentifier;
+  if (identifier === undefined) return [];
+  return [
+    {
+      action: 'ca-certificate-rotation',
+      description: `Rotate the server certificate to one issued by ${identifier} (currently ${record.caCertificateIdentifier}); the engine reloads it without a restart.`,
+      currentApplyDate: currentOrNextMaintenanceWindow(record.preferredMaintenanceWindow, now).start,
+    },
+  ];
 }
 
 /** The RelationalDatabase shape, with every member that has a value. */
@@ -36,7 +55,10 @@ export function databaseShape(record: DatabaseRecord, extras: DatabaseShapeExtra
     state: record.state,
     secondaryAvailabilityZone: record.secondaryAvailabilityZone ?? undefined,
     backupRetentionEnabled: record.backupRetentionEnabled,
-    pendingModifiedValues: {},
+    pendingModifiedValues: {
+      masterUserPassword: extras.passwordPending ? MASKED_PASSWORD : undefined,
+      backupRetentionEnabled: record.pendingChanges.backupRetentionEnabled,
+    },
     engine: record.engine,
     engineVersion: record.engineVersion,
     masterUsername: record.masterUsername,
@@ -45,7 +67,7 @@ export function databaseShape(record: DatabaseRecord, extras: DatabaseShapeExtra
     preferredMaintenanceWindow: record.preferredMaintenanceWindow,
     publiclyAccessible: record.publiclyAccessible,
     masterEndpoint: { address: extras.address, port: record.port },
-    pendingMaintenanceActions: [],
+    pendingMaintenanceActions: pendingMaintenanceActions(record, extras.now),
     caCertificateIdentifier: record.caCertificateIdentifier,
   };
 }

@@ -5,6 +5,12 @@ export interface Scope {
   region: string;
 }
 
+/** What waits for the maintenance window. */
+export interface PendingChanges {
+  caCertificateIdentifier?: string;
+  backupRetentionEnabled?: boolean;
+}
+
 export interface DatabaseRecord {
   id: string;
   accountId: string;
@@ -30,6 +36,7 @@ export interface DatabaseRecord {
   parameterApplyStatus: string;
   port: number;
   desiredRunning: boolean;
+  pendingChanges: PendingChanges;
 }
 
 interface DatabaseRow {
@@ -57,6 +64,7 @@ interface DatabaseRow {
   parameter_apply_status: string;
   port: number;
   desired_running: number;
+  pending_changes: string;
 }
 
 function fromRow(row: DatabaseRow): DatabaseRecord {
@@ -85,6 +93,7 @@ function fromRow(row: DatabaseRow): DatabaseRecord {
     parameterApplyStatus: row.parameter_apply_status,
     port: row.port,
     desiredRunning: row.desired_running === 1,
+    pendingChanges: JSON.parse(row.pending_changes) as PendingChanges,
   };
 }
 
@@ -100,6 +109,7 @@ const UPDATABLE = {
   desiredRunning: 'desired_running',
   engineVersion: 'engine_version',
   blueprintId: 'blueprint_id',
+  pendingChanges: 'pending_changes',
 } as const satisfies Partial<Record<keyof DatabaseRecord, string>>;
 
 export type DatabaseChanges = Partial<Pick<DatabaseRecord, keyof typeof UPDATABLE>>;
@@ -113,17 +123,18 @@ export class DatabaseRepository {
         `INSERT INTO databases (id, account_id, region, name, arn, support_code, created_at, availability_zone,
            secondary_availability_zone, blueprint_id, bundle_id, engine, engine_version, master_database_name,
            master_username, state, backup_retention_enabled, preferred_backup_window, preferred_maintenance_window,
-           publicly_accessible, ca_certificate_identifier, parameter_apply_status, port, desired_running)
+           publicly_accessible, ca_certificate_identifier, parameter_apply_status, port, desired_running, pending_changes)
          VALUES (@id, @accountId, @region, @name, @arn, @supportCode, @createdAt, @availabilityZone,
            @secondaryAvailabilityZone, @blueprintId, @bundleId, @engine, @engineVersion, @masterDatabaseName,
            @masterUsername, @state, @backupRetentionEnabled, @preferredBackupWindow, @preferredMaintenanceWindow,
-           @publiclyAccessible, @caCertificateIdentifier, @parameterApplyStatus, @port, @desiredRunning)`,
+           @publiclyAccessible, @caCertificateIdentifier, @parameterApplyStatus, @port, @desiredRunning, @pendingChanges)`,
       )
       .run({
         ...record,
         backupRetentionEnabled: record.backupRetentionEnabled ? 1 : 0,
         publiclyAccessible: record.publiclyAccessible ? 1 : 0,
         desiredRunning: record.desiredRunning ? 1 : 0,
+        pendingChanges: JSON.stringify(record.pendingChanges),
       });
   }
 
@@ -162,11 +173,17 @@ export class DatabaseRepository {
     if (entries.length === 0) return;
     const assignments = entries.map(([field]) => `${UPDATABLE[field as keyof typeof UPDATABLE]} = @${field}`);
     const params: Record<string, unknown> = { id };
-    for (const [field, value] of entries) params[field] = typeof value === 'boolean' ? (value ? 1 : 0) : value;
+    for (const [field, value] of entries) params[field] = toColumn(value);
     this.db.prepare(`UPDATE databases SET ${assignments.join(', ')} WHERE id = @id`).run(params);
   }
 
   delete(id: string): void {
     this.db.prepare('DELETE FROM databases WHERE id = ?').run(id);
   }
+}
+
+function toColumn(value: unknown): unknown {
+  if (typeof value === 'boolean') return value ? 1 : 0;
+  if (value !== null && typeof value === 'object') return JSON.stringify(value);
+  return value;
 }

@@ -107,4 +107,8 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX events_by_database ON events (database_id, created_at);
   `,
+  `
+  -- Changes deferred to the maintenance window (JSON: caCertificateIdentifier, backupRetentionEnabled).
+  ALTER TABLE databases ADD COLUMN pending_changes TEXT NOT NULL DEFAULT '{}';
+  `,
 ];

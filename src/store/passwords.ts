@@ -22,6 +22,10 @@ export class PasswordRepository {
     return row && { password: this.box.open(row.ciphertext), createdAt: row.created_at };
   }
 
+  has(databaseId: string, version: PasswordVersion): boolean {
+    return this.db.prepare('SELECT 1 FROM master_passwords WHERE database_id = ? AND version = ?').get(databaseId, version) !== undefined;
+  }
+
   set(databaseId: string, version: PasswordVersion, entry: PasswordEntry): void {
     this.db
       .prepare(

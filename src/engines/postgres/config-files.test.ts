@@ -10,6 +10,10 @@ describe('berth.conf', () => {
     const input = { spec, socketDir: '/d/run', certFile: 'server.crt', keyFile: 'server.key' };
     expect(renderBerthConf(input)).toMatch(/^listen_addresses\s+= '127\.0\.0\.1,::1'$/m);
     expect(renderBerthConf({ ...input, spec: { ...spec, publiclyAccessible: true } })).toMatch(/^listen_addresses\s+= '\*'$/m);
+    const chosen = { ...spec, publiclyAccessible: true, publicListenAddresses: ['127.0.0.2'] };
+    expect(renderBerthConf({ ...input, spec: chosen })).toMatch(/^listen_addresses\s+= '127\.0\.0\.1,::1,127\.0\.0\.2'$/m);
+    const ignored = { ...spec, publiclyAccessible: false, publicListenAddresses: ['127.0.0.2'] };
+    expect(renderBerthConf({ ...input, spec: ignored })).toMatch(/^listen_addresses\s+= '127\.0\.0\.1,::1'$/m);
   });
 
   it('requires TLS 1.2+, scram, a private socket, and sets memory from the bundle', () => {

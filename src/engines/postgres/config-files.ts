@@ -45,7 +45,7 @@ function socketDirectoryList(dir: string): string {
 }
 
 export interface BerthConfInput {
-  spec: Pick<InstanceSpec, 'id' | 'port' | 'publiclyAccessible' | 'ramSizeInGb' | 'cpuCount'>;
+  spec: Pick<InstanceSpec, 'id' | 'port' | 'publiclyAccessible' | 'publicListenAddresses' | 'ramSizeInGb' | 'cpuCount'>;
   socketDir: string;
   /** Relative to PGDATA. */
   certFile: string;
@@ -60,7 +60,7 @@ export function renderBerthConf({ spec, socketDir, certFile, keyFile }: BerthCon
     // Connections
     ['port', spec.port],
     // listen_addresses is read at postmaster start only: a change needs a restart.
-    ['listen_addresses', confString(spec.publiclyAccessible ? '*' : '127.0.0.1,::1')],
+    ['listen_addresses', confString(listenAddresses(spec))],
     ['unix_socket_directories', confString(socketDirectoryList(socketDir))],
     ['unix_socket_permissions', '0700'],
     ['max_connections', mem.maxConnections],
@@ -120,4 +120,14 @@ export function withBerthInclude(postgresqlConf: string): string {
   if (/^\s*include\s+'berth\.conf'\s*$/m.test(postgresqlConf)) return postgresqlConf;
   const separator = postgresqlConf.endsWith('\n') ? '' : '\n';
   return `${postgresqlConf}${separator}\n# Added by berth: its settings override everything above.\n${INCLUDE_LINE}\n`;
+}
+
+const LOOPBACK = ['127.0.0.1', '::1'];
+
+/** Loopback only when private; when public, loopback plus the public addresses (or `*`). */
+export function listenAddresses(spec: Pick<InstanceSpec, 'publiclyAccessible' | 'publicListenAddresses'>): string {
+  if (!spec.publiclyAccessible) return LOOPBACK.join(',');
+  const extra = spec.publicListenAddresses ?? ['*'];
+  if (extra.includes('*')) return '*';
+  return [...new Set([...LOOPBACK, ...extra])].join(',');
 }

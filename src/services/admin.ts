@@ -1,0 +1,25 @@
+import type { Operation } from '@aws-sdk/client-lightsail';
+import { InvalidInputException } from '../api/errors.js';
+import { hasPendingMaintenance } from '../control/maintenance.js';
+import { validateResourceName } from '../domain/index.js';
+import type { OperationHandler, RequestContext } from '../gateway/pipeline.js';
+import { requireDatabase, requireState, scopeOf, type ServiceContext } from './context.js';
+import { operationShape } from './shapes.js';
+
+/** berth's own operations (target prefix BerthAdmin_20261127.), signed like the rest. */
+export function runPendingMaintenance(context: ServiceContext, request: RequestContext, input: Record<string, unknown>): { operations: Operation[] } {
+  const name = validateResourceName(input.relationalDatabaseName, 'relationalDatabaseName');
+  const database = requireDatabase(context, scopeOf(request), name);
+  if (!hasPendingMaintenance(database)) {
+    throw new InvalidInputException(`The database ${name} has no pending maintenance.`, {
+      code: 'NothingPending',
+      tip: 'Changes wait for the maintenance window only when sent with applyImmediately=false.',
+    });
+  }
+  requireState(database, ['available'], 'apply maintenance to');
+  return { operations: [operationShape(context.maintenance.begin(database, 'requested with berth maintenance run'))] };
+}
+
+export function adminHandlers(context: ServiceContext): Map<string, OperationHandler> {
+  return new Map<string, OperationHandler>([['RunPendingMaintenance', (request, input) => runPendingMaintenance(context, request, input)]]);
+}
