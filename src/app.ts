@@ -5,15 +5,20 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { regionError } from './catalog/regions.js';
 import type { BerthConfig } from './config.js';
+import { BackupScheduler } from './control/backup-scheduler.js';
 import { Controller } from './control/controller.js';
 import { Instances } from './control/instances.js';
 import { MaintenanceScheduler } from './control/maintenance.js';
+import { MetricsSampler } from './control/metrics-sampler.js';
+import { removeOrphans } from './control/orphans.js';
 import { PortAllocator } from './control/ports.js';
 import { assertTraversableBy, ensureServiceUser, isRoot, type OsUser } from './engines/os-user.js';
+import { MysqlDriver } from './engines/mysql/mysql-driver.js';
 import { PostgresDriver } from './engines/postgres/postgres-driver.js';
 import { EngineRegistry } from './engines/registry.js';
 import { resolveCredentials, type ResolvedCredentials } from './gateway/credentials.js';
 import { createPipeline } from './gateway/pipeline.js';
+import { BerthMetrics } from './gateway/prometheus.js';
 import { publicRoutes } from './gateway/public-routes.js';
 import { requestLogFrom } from './gateway/request-log.js';
 import { SigV4Verifier } from './gateway/sigv4.js';
@@ -34,6 +39,8 @@ export interface RunningBerth {
   store: Store;
   controller: Controller;
   maintenance: MaintenanceScheduler;
+  backupScheduler: BackupScheduler;
+  metricsSampler: MetricsSampler;
   close(): Promise<void>;
 }
 
@@ -61,17 +68,25 @@ export async function startBerth(config: BerthConfig, logger: Logger, options: S
     const credentials = await resolveCredentials(config.dataDir, options.env);
     const accountId = store.settings.getOrCreate('account-id', () => String(randomInt(100_000_000_000, 999_999_999_999)));
     const cas = await CaRegistry.open(path.join(config.dataDir, 'pki'));
-    const engines = new EngineRegistry([new PostgresDriver({ rootDir: config.dataDir, osUser: engineUser })]);
+    const engines = new EngineRegistry([
+      new PostgresDriver({ rootDir: config.dataDir, osUser: engineUser }),
+      new MysqlDriver({ rootDir: config.dataDir, osUser: engineUser }),
+    ]);
     const instances = new Instances(store, engines, cas, { dataDir: config.dataDir, advertiseHost: config.advertiseHost, publicListenAddresses: config.publicListenAddresses }, clock);
     const controller = new Controller(store, instances, logger);
     const maintenance = new MaintenanceScheduler(store, controller, clock, logger);
+    const metricsSampler = new MetricsSampler(store, instances, clock, logger);
+    const backupScheduler = new BackupScheduler(store, instances, controller, clock, logger, config.archiveIntervalMs);
     const ports = new PortAllocator(config.databasePorts, () => store.databases.usedPorts());
 
+    const metrics = new BerthMetrics(store);
     const context: ServiceContext = {
       store,
       engines,
       controller,
       maintenance,
+      backups: instances.backups,
+      instances,
       ports,
       cas,
       clock,
@@ -86,8 +101,8 @@ export async function startBerth(config: BerthConfig, logger: Logger, options: S
       isValidRegion: regionError,
       handlers: operationHandlers(context),
       adminHandlers: adminHandlers(context),
-      publicRoutes: publicRoutes(cas),
-      log: requestLogFrom(logger),
+      publicRoutes: publicRoutes(cas, metrics),
+      log: requestLogFrom(logger, [(record) => metrics.observe(record)]),
     });
 
     const server = http.createServer((req, res) => void handle(req, res));
@@ -100,9 +115,12 @@ export async function startBerth(config: BerthConfig, logger: Logger, options: S
     });
     const port = (server.address() as AddressInfo).port;
 
+    await removeOrphans(store, config.dataDir, logger);
     await controller.resume();
     controller.startMonitor(config.monitorIntervalMs);
     maintenance.start(config.maintenanceIntervalMs);
+    backupScheduler.start(config.backupCheckIntervalMs);
+    metricsSampler.start(config.metricsIntervalMs);
     // Install binaries and templates now, so the first create is as fast as the rest.
     for (const blueprint of engines.blueprints()) {
       engines
@@ -119,6 +137,8 @@ export async function startBerth(config: BerthConfig, logger: Logger, options: S
           server.closeIdleConnections();
         });
         maintenance.stop();
+        backupScheduler.stop();
+        metricsSampler.stop();
         await controller.close({ stopDatabases: config.stopDatabasesOnExit });
         await cas.close();
         store.close();
@@ -126,7 +146,7 @@ export async function startBerth(config: BerthConfig, logger: Logger, options: S
       })());
 
     const host = config.host.includes(':') ? `[${config.host}]` : config.host;
-    return { url: `http://${host}:${port}`, port, accountId, credentials, store, controller, maintenance, close };
+    return { url: `http://${host}:${port}`, port, accountId, credentials, store, controller, maintenance, backupScheduler, metricsSampler, close };
   } catch (error) {
     store.close();
     await lock.release();

@@ -26,6 +26,12 @@ export interface BerthConfig {
   monitorIntervalMs: number;
   /** How often pending maintenance is checked against the windows (ms). */
   maintenanceIntervalMs: number;
+  /** How often automatic backups are checked against the backup windows (ms). */
+  backupCheckIntervalMs: number;
+  /** How often the archive of each database is pushed forward, moving latestRestorableTime (ms). */
+  archiveIntervalMs: number;
+  /** How often each database is sampled for GetRelationalDatabaseMetricData (ms). */
+  metricsIntervalMs: number;
   /** Where a publicly accessible database listens besides loopback (`*`: every interface). */
   publicListenAddresses: string[];
 }
@@ -39,6 +45,9 @@ export const DEFAULTS = {
   pageSize: 25,
   monitorIntervalMs: 2000,
   maintenanceIntervalMs: 30_000,
+  backupCheckIntervalMs: 10_000,
+  archiveIntervalMs: 60_000,
+  metricsIntervalMs: 60_000,
   publicListenAddresses: '*',
 } as const;
 
@@ -64,6 +73,9 @@ export const SERVE_OPTIONS = {
   'page-size': { type: 'string' },
   'monitor-interval-ms': { type: 'string' },
   'maintenance-interval-ms': { type: 'string' },
+  'backup-check-interval-ms': { type: 'string' },
+  'archive-interval-ms': { type: 'string' },
+  'metrics-interval-ms': { type: 'string' },
   'public-listen-addresses': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -106,6 +118,24 @@ export function parseServeArgs(argv: string[], env: NodeJS.ProcessEnv = process.
     maintenanceIntervalMs: parseInteger(
       'maintenance-interval-ms',
       get('maintenance-interval-ms', 'BERTH_MAINTENANCE_INTERVAL_MS') ?? String(DEFAULTS.maintenanceIntervalMs),
+      100,
+      3_600_000,
+    ),
+    backupCheckIntervalMs: parseInteger(
+      'backup-check-interval-ms',
+      get('backup-check-interval-ms', 'BERTH_BACKUP_CHECK_INTERVAL_MS') ?? String(DEFAULTS.backupCheckIntervalMs),
+      100,
+      3_600_000,
+    ),
+    archiveIntervalMs: parseInteger(
+      'archive-interval-ms',
+      get('archive-interval-ms', 'BERTH_ARCHIVE_INTERVAL_MS') ?? String(DEFAULTS.archiveIntervalMs),
+      100,
+      86_400_000,
+    ),
+    metricsIntervalMs: parseInteger(
+      'metrics-interval-ms',
+      get('metrics-interval-ms', 'BERTH_METRICS_INTERVAL_MS') ?? String(DEFAULTS.metricsIntervalMs),
       100,
       3_600_000,
     ),

@@ -240,16 +240,15 @@ describe('the wire protocol and its errors', () => {
       });
     });
 
-    it('asks for skipFinalSnapshot until snapshots exist, and refuses the contradictory pair', async () => {
-      await expect(client.send(new DeleteRelationalDatabaseCommand({ relationalDatabaseName: name }))).rejects.toMatchObject({
-        name: 'InvalidInputException',
-        message: expect.stringContaining('skipFinalSnapshot'),
-      });
+    it('refuses a final snapshot name together with skipFinalSnapshot=true, and a name that is not valid', async () => {
       await expect(
         client.send(
           new DeleteRelationalDatabaseCommand({ relationalDatabaseName: name, skipFinalSnapshot: true, finalRelationalDatabaseSnapshotName: 'final' }),
         ),
-      ).rejects.toBeInstanceOf(InvalidInputException);
+      ).rejects.toMatchObject({ name: 'InvalidInputException', code: 'InvalidParameterCombination' });
+      await expect(
+        client.send(new DeleteRelationalDatabaseCommand({ relationalDatabaseName: name, finalRelationalDatabaseSnapshotName: '-bad-' })),
+      ).rejects.toMatchObject({ name: 'InvalidInputException', message: expect.stringContaining('finalRelationalDatabaseSnapshotName') });
       const { relationalDatabase } = await client.send(new GetRelationalDatabaseCommand({ relationalDatabaseName: name }));
       expect(relationalDatabase?.state).toBe('stopped');
     });

@@ -1,34 +1,14 @@
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import {
-  GetRelationalDatabaseCommand,
-  LightsailClient,
-  UpdateRelationalDatabaseCommand,
-} from '@aws-sdk/client-lightsail';
+import { GetRelationalDatabaseCommand, UpdateRelationalDatabaseCommand, type LightsailClient } from '@aws-sdk/client-lightsail';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startBerth, type RunningBerth } from '../src/app.js';
-import { parseServeArgs } from '../src/config.js';
-import { createLogger } from '../src/util/logger.js';
-import { TEST_DIR_PREFIX } from './helpers/berth-process.js';
-import { killProcessesUsing } from './helpers/processes.js';
+import type { RunningBerth } from '../src/app.js';
+import { InProcessBerth, ManualClock } from './helpers/in-process-berth.js';
 import { createDatabase } from './helpers/databases.js';
 import { until } from './helpers/waiters.js';
-
-class ManualClock {
-  constructor(private current: Date) {}
-  now(): Date {
-    return new Date(this.current);
-  }
-  set(iso: string): void {
-    this.current = new Date(iso);
-  }
-}
 
 describe('the maintenance scheduler on an injected clock', () => {
   // 2026-11-29 is a Sunday.
   const clock = new ManualClock(new Date('2026-11-29T04:00:00Z'));
-  let rootDir: string;
+  let running: InProcessBerth;
   let berth: RunningBerth;
   let client: LightsailClient;
 
@@ -51,28 +31,13 @@ describe('the maintenance scheduler on an injected clock', () => {
   }
 
   beforeAll(async () => {
-    rootDir = await mkdtemp(path.join(os.tmpdir(), TEST_DIR_PREFIX));
-    await chmod(rootDir, 0o711);
-    const first = 20_000 + Math.floor(Math.random() * 40_000);
-    const env = { BERTH_ACCESS_KEY_ID: 'AKCLOCKTEST', BERTH_SECRET_ACCESS_KEY: 'clock-secret' };
-    const config = parseServeArgs(
-      ['--port', '0', '--data-dir', path.join(rootDir, 'data'), '--database-ports', `${first}-${first + 99}`, '--maintenance-interval-ms', '3600000', '--stop-databases-on-exit'],
-      env,
-    );
-    berth = await startBerth(config, createLogger('error'), { clock, env });
-    client = new LightsailClient({
-      endpoint: berth.url,
-      region: 'us-east-1',
-      maxAttempts: 1,
-      credentials: { accessKeyId: 'AKCLOCKTEST', secretAccessKey: 'clock-secret' },
-    });
+    running = await InProcessBerth.start(clock);
+    berth = running.berth;
+    client = running.client;
   });
 
   afterAll(async () => {
-    client?.destroy();
-    await berth?.close();
-    await killProcessesUsing(rootDir);
-    await rm(rootDir, { recursive: true, force: true });
+    await running?.dispose();
   });
 
   it('applies nothing before the window and the deferred rotation once the clock is inside it', async () => {

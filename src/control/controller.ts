@@ -26,7 +26,7 @@ export class Controller {
 
   /** Queue a task that the caller has just persisted. */
   submit(task: TaskRecord): void {
-    this.enqueue(task.databaseId, () => this.runTask(task));
+    void this.enqueue(task.databaseId, () => this.runTask(task));
   }
 
   /** After start-up: resume unfinished tasks, then bring every engine to its desired state. */
@@ -50,6 +50,28 @@ export class Controller {
     this.monitorTimer.unref();
   }
 
+  /**
+   * Runs background work for a database (an automatic backup, an archive
+   * flush) in its queue, after whatever is queued before it.
+   */
+  run(databaseId: string, work: () => Promise<void>): Promise<void> {
+    return this.enqueue(databaseId, work);
+  }
+
+  /**
+   * Runs work for a database in its queue and hands back its result or its
+   * error (an API call that must answer with what the engine said).
+   */
+  exclusive<T>(databaseId: string, work: () => Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      void this.enqueue(databaseId, () => work().then(resolve, reject));
+    });
+  }
+
+  busy(databaseId: string): boolean {
+    return this.queues.has(databaseId) || this.store.tasks.hasPending(databaseId);
+  }
+
   /** Wait for queued work to settle. */
   async idle(): Promise<void> {
     while (this.queues.size > 0) await Promise.allSettled([...this.queues.values()]);
@@ -67,11 +89,12 @@ export class Controller {
     }
   }
 
-  private enqueue(databaseId: string, work: () => Promise<void>): void {
+  /** Resolves once the work has run and the queue no longer counts it. */
+  private enqueue(databaseId: string, work: () => Promise<void>): Promise<void> {
     const previous = this.queues.get(databaseId) ?? Promise.resolve();
     const next = previous.then(work).catch((error) => this.logger.error('task queue failure', { databaseId, error }));
     this.queues.set(databaseId, next);
-    void next.finally(() => {
+    return next.finally(() => {
       if (this.queues.get(databaseId) === next) this.queues.delete(databaseId);
     });
   }
@@ -101,7 +124,7 @@ export class Controller {
       this.logger.error('task failed', { task: task.kind, database: database.name, error });
       let state = 'failed';
       try {
-        state = await handler.afterFailure(this.instances, database);
+        state = await handler.afterFailure(this.instances, database, task);
       } catch (stateError) {
         this.logger.error('could not read engine state after a failure', { database: database.name, error: stateError });
       }
@@ -136,12 +159,12 @@ export class Controller {
     for (const database of this.store.databases.all()) {
       if (this.closed) return;
       if (!database.desiredRunning || database.state !== 'available') continue;
-      if (this.queues.has(database.id) || this.store.tasks.hasPending(database.id)) continue;
+      if (this.busy(database.id)) continue;
       const driver = this.instances.driver(database);
       const spec = this.instances.spec(database);
       const status = await driver.status(spec);
       if (status.running) continue;
-      this.enqueue(database.id, () => this.recover(database.id, reason));
+      void this.enqueue(database.id, () => this.recover(database.id, reason));
     }
   }
 

@@ -6,6 +6,7 @@ import type { EngineRegistry } from '../engines/registry.js';
 import type { DatabaseChanges } from '../store/databases.js';
 import type { DatabaseRecord, Store } from '../store/index.js';
 import type { Clock } from '../util/clock.js';
+import { Backups } from './backups.js';
 
 /** What berth needs from its certificate authorities. */
 export interface CertificateIssuer {
@@ -27,13 +28,18 @@ export interface InstanceEnvironment {
  * the TLS material (issued once per CA and kept in the store).
  */
 export class Instances {
+  /** Snapshots, automatic backups and the archive of these instances. */
+  readonly backups: Backups;
+
   constructor(
     private readonly store: Store,
     private readonly engines: EngineRegistry,
     private readonly pki: CertificateIssuer,
     private readonly environment: InstanceEnvironment,
     private readonly clock: Clock,
-  ) {}
+  ) {
+    this.backups = new Backups(store, this, environment.dataDir, clock);
+  }
 
   dataDirOf(databaseId: string): string {
     return path.join(this.environment.dataDir, 'databases', databaseId);
@@ -94,6 +100,15 @@ export class Instances {
       notAfter: issued.notAfter.getTime() / 1000,
     });
     return { certPem: issued.certPem, keyPem: issued.keyPem, caPem: this.caBundle(database, identifier) };
+  }
+
+  /** Parameters persisted but waiting for a restart. */
+  pendingRebootParameters(database: DatabaseRecord): Promise<string[]> {
+    return this.driver(database).pendingRebootParameters(this.spec(database));
+  }
+
+  databaseById(id: string): DatabaseRecord | undefined {
+    return this.store.databases.findById(id);
   }
 
   masterPassword(database: DatabaseRecord): string {

@@ -56,6 +56,27 @@ async function applyPublicAccess(instances: Instances, database: DatabaseRecord,
   );
 }
 
+/**
+ * Records the new setting, then starts or stops continuous archiving; turning
+ * retention off deletes the automatic backups and the archive. The first
+ * automatic backup is taken by the backup scheduler.
+ */
+async function applyBackupRetention(instances: Instances, database: DatabaseRecord, enabled: boolean): Promise<DatabaseRecord> {
+  const updated =
+    database.backupRetentionEnabled === enabled
+      ? database // recorded before a crash: make the engine match again
+      : instances.record(
+          database,
+          { backupRetentionEnabled: enabled },
+          {
+            message: enabled ? 'Automated backup retention was enabled' : 'Automated backup retention was disabled',
+            categories: ['backup', 'configuration change'],
+          },
+        );
+  await instances.backups.applyRetention(updated);
+  return updated;
+}
+
 export const update: TaskHandler = {
   async run(instances, database, task) {
     const plan = task.payload as UpdatePlan;
@@ -65,13 +86,8 @@ export const update: TaskHandler = {
     if (plan.publiclyAccessible !== undefined && plan.publiclyAccessible !== current.publiclyAccessible) {
       current = await applyPublicAccess(instances, current, plan.publiclyAccessible);
     }
+    if (plan.backupRetentionEnabled !== undefined) current = await applyBackupRetention(instances, current, plan.backupRetentionEnabled);
     const events = [];
-    if (plan.backupRetentionEnabled !== undefined && plan.backupRetentionEnabled !== current.backupRetentionEnabled) {
-      events.push({
-        message: plan.backupRetentionEnabled ? 'Automated backup retention was enabled' : 'Automated backup retention was disabled',
-        categories: ['backup', 'configuration change'],
-      });
-    }
     if (plan.maintenance) events.push({ message: 'Pending maintenance was applied', categories: ['maintenance'] });
     const pendingChanges = { ...current.pendingChanges };
     if (plan.maintenance) {
@@ -79,7 +95,7 @@ export const update: TaskHandler = {
       if (pendingChanges.backupRetentionEnabled === plan.backupRetentionEnabled) delete pendingChanges.backupRetentionEnabled;
     }
     return {
-      changes: { state: 'available', backupRetentionEnabled: plan.backupRetentionEnabled, pendingChanges },
+      changes: { state: 'available', pendingChanges },
       events,
     };
   },

@@ -36,7 +36,7 @@ function seeded(seed: number): RandomSource {
 }
 
 const D = (iso: string): Date => new Date(iso);
-const MON = 0, TUE = 1, WED = 2, SUN = 6; // minute-of-week day indexes
+const TUE = 1, WED = 2, SUN = 6; // minute-of-week day indexes (Monday is 0)
 const DAY = 1440;
 
 describe('parseBackupWindow', () => {

@@ -9,6 +9,9 @@
  * after kill -9.
  */
 
+import type { EngineBackups } from './backup.js';
+import type { EngineObservability } from './observability.js';
+
 export type EngineName = 'postgres' | 'mysql';
 
 export interface EngineBlueprint {
@@ -67,7 +70,8 @@ export interface VerifyOptions {
   password: string;
 }
 
-export interface EngineDriver {
+/** One database engine: instances, TLS, passwords (here), backups and what it tells about itself. */
+export interface EngineDriver extends EngineBackups, EngineObservability {
   readonly engine: EngineName;
 
   /** The blueprints this machine can run (binaries found). Empty when none. */

@@ -28,7 +28,7 @@ export interface RequestContext {
 export type OperationHandler = (context: RequestContext, input: Record<string, unknown>) => Promise<object> | object;
 
 /** Plain GET routes served without authentication (certificate bundles, health). */
-export type PublicRoute = (path: string) => { status: number; contentType: string; body: string } | undefined;
+export type PublicRoute = (path: string) => Promise<{ status: number; contentType: string; body: string } | undefined>;
 
 export interface PipelineOptions {
   verifier: SigV4Verifier;
@@ -59,7 +59,7 @@ export function createPipeline(options: PipelineOptions) {
     res.setHeader('x-amzn-RequestId', requestId);
     try {
       if (req.method === 'GET' || req.method === 'HEAD') {
-        const route = options.publicRoutes(new URL(req.url ?? '/', 'http://localhost').pathname);
+        const route = await options.publicRoutes(new URL(req.url ?? '/', 'http://localhost').pathname);
         if (route) {
           status = route.status;
           res.writeHead(route.status, { 'Content-Type': route.contentType, 'Content-Length': Buffer.byteLength(route.body) });

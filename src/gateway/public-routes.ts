@@ -7,13 +7,19 @@ export interface BundleSource {
 
 const PEM = 'application/x-pem-file';
 
+export interface MetricsSource {
+  text(): Promise<string>;
+}
+
 /**
- * What anyone may fetch without signing: the CA bundles clients need for
- * sslmode=verify-full, and a liveness probe.
+ * What anyone who can reach the API may fetch without signing: the CA
+ * bundles clients need for sslmode=verify-full, a liveness probe, and
+ * Prometheus metrics.
  */
-export function publicRoutes(cas: BundleSource): PublicRoute {
-  return (pathname) => {
+export function publicRoutes(cas: BundleSource, metrics: MetricsSource): PublicRoute {
+  return async (pathname) => {
     if (pathname === '/health') return { status: 200, contentType: 'application/json', body: '{"status":"ok"}\n' };
+    if (pathname === '/metrics') return { status: 200, contentType: 'text/plain; version=0.0.4; charset=utf-8', body: await metrics.text() };
     const match = /^\/certificates\/([A-Za-z0-9-]+)\.pem$/.exec(pathname);
     if (!match) return undefined;
     const name = match[1]!;

@@ -1,5 +1,7 @@
 import { InvalidInputException, NotFoundException } from '../api/errors.js';
+import type { Backups } from '../control/backups.js';
 import type { Controller } from '../control/controller.js';
+import type { Instances } from '../control/instances.js';
 import type { MaintenanceScheduler } from '../control/maintenance.js';
 import type { PortAllocator } from '../control/ports.js';
 import type { EngineRegistry } from '../engines/registry.js';
@@ -18,6 +20,8 @@ export interface ServiceContext {
   engines: EngineRegistry;
   controller: Controller;
   maintenance: MaintenanceScheduler;
+  backups: Backups;
+  instances: Instances;
   ports: PortAllocator;
   cas: CaCatalogue;
   clock: Clock;

@@ -1,4 +1,3 @@
-import { randomBytes, randomUUID } from 'node:crypto';
 import type {
   CreateRelationalDatabaseRequest,
   DeleteRelationalDatabaseRequest,
@@ -10,6 +9,7 @@ import type {
 import { InvalidInputException } from '../api/errors.js';
 import { findBundle } from '../catalog/bundles.js';
 import { availabilityZones } from '../catalog/regions.js';
+import { MYSQL_INSTALL_HINT } from '../engines/mysql/server-binaries.js';
 import {
   generateMasterPassword,
   isEngine,
@@ -23,12 +23,12 @@ import {
 } from '../domain/index.js';
 import type { RequestContext } from '../gateway/pipeline.js';
 import type { DatabaseRecord, Scope } from '../store/index.js';
-import { nowSeconds, requireDatabase, scopeOf, type ServiceContext } from './context.js';
+import { requireDatabase, requireState, scopeOf, type ServiceContext } from './context.js';
 import { decodePageToken, encodePageToken } from './pagination.js';
+import { launchDatabase } from './launch.js';
 import { beginTransition, TRANSITIONS } from './lifecycle.js';
 import { databaseShape, operationShape } from './shapes.js';
-
-const DATABASE = 'RelationalDatabase' as const;
+import { assertSnapshotNameFree, newSnapshot, recordSnapshot } from './snapshots.js';
 
 export function describeDatabase(context: ServiceContext, database: DatabaseRecord): RelationalDatabase {
   return databaseShape(database, {
@@ -36,25 +36,24 @@ export function describeDatabase(context: ServiceContext, database: DatabaseReco
     address: context.advertiseHost,
     passwordPending: context.store.passwords.has(database.id, 'PENDING'),
     now: context.clock.now(),
+    latestRestorableTime: context.backups.restorableRange(database)?.latest,
   });
 }
 
-function resolveBlueprint(context: ServiceContext, blueprintId: string): { engine: Engine; engineVersion: string } {
+export function resolveBlueprint(context: ServiceContext, blueprintId: string): { engine: Engine; engineVersion: string } {
   const resolved = context.engines.resolve(blueprintId);
   if (resolved && isEngine(resolved.blueprint.engine)) {
     return { engine: resolved.blueprint.engine, engineVersion: resolved.blueprint.engineVersion };
   }
   const available = context.engines.blueprints().map((blueprint) => blueprint.blueprintId);
-  const hint = blueprintId.startsWith('mysql')
-    ? ' MySQL blueprints need a MySQL-compatible server on the berth host (apt-get install mariadb-server).'
-    : '';
+  const hint = /^(mysql|mariadb)/.test(blueprintId) ? ` ${MYSQL_INSTALL_HINT}` : '';
   throw new InvalidInputException(
     `The blueprint '${blueprintId.slice(0, 64)}' is not available; valid blueprints: ${available.join(', ') || 'none'}.${hint}`,
     { code: 'InvalidBlueprint', tip: 'Use GetRelationalDatabaseBlueprints to list the blueprints.' },
   );
 }
 
-function resolveBundle(bundleId: string) {
+export function resolveBundle(bundleId: string) {
   const bundle = findBundle(bundleId);
   if (!bundle || !bundle.isActive) {
     const reason = bundle ? 'is inactive and cannot be used for new databases' : 'does not exist';
@@ -65,7 +64,7 @@ function resolveBundle(bundleId: string) {
   return bundle;
 }
 
-function resolveZones(region: string, requested: string | undefined, highAvailability: boolean) {
+export function resolveZones(region: string, requested: string | undefined, highAvailability: boolean) {
   const zones = availabilityZones(region);
   const zone = requested ?? zones[0]!;
   if (!zones.includes(zone)) {
@@ -95,59 +94,27 @@ export async function createRelationalDatabase(
   const tags = validateTags(input.tags ?? []);
   assertNameFree(context, scope, name);
 
-  const port = await context.ports.allocate();
-  try {
-    const id = randomUUID();
-    const createdAt = nowSeconds(context);
-    const record: DatabaseRecord = {
-      id,
-      accountId: scope.accountId,
-      region: scope.region,
-      name,
-      arn: `arn:aws:lightsail:${scope.region}:${scope.accountId}:RelationalDatabase/${id}`,
-      supportCode: `${scope.accountId}/ls-${randomBytes(20).toString('hex')}`,
-      createdAt,
-      availabilityZone: zone,
-      secondaryAvailabilityZone: secondary,
-      blueprintId: input.relationalDatabaseBlueprintId!,
-      bundleId: bundle.bundleId,
-      engine,
-      engineVersion,
-      masterDatabaseName,
-      masterUsername,
-      state: 'creating',
-      backupRetentionEnabled: true,
-      preferredBackupWindow: windows.backup,
-      preferredMaintenanceWindow: windows.maintenance,
-      publiclyAccessible: input.publiclyAccessible ?? false,
-      caCertificateIdentifier: context.defaultCaIdentifier,
-      parameterApplyStatus: 'in-sync',
-      port,
-      desiredRunning: true,
-      pendingChanges: {},
-    };
-    const { operation, task } = context.store.transaction(() => {
-      // Checked again inside the transaction: two creates of one name may race.
-      assertNameFree(context, scope, name);
-      context.store.databases.insert(record);
-      context.store.passwords.set(id, 'CURRENT', { password, createdAt });
-      context.store.tags.put(id, tags);
-      const operation = context.store.operations.create(scope, {
-        resourceName: name,
-        resourceType: DATABASE,
-        operationType: 'CreateRelationalDatabase',
-        availabilityZone: zone,
-      });
-      return { operation, task: context.store.tasks.add(id, 'create', [operation.id]) };
-    });
-    context.controller.submit(task);
-    return { operations: [operationShape(operation)] };
-  } finally {
-    context.ports.release(port);
-  }
+  return launchDatabase(context, scope, {
+    name,
+    availabilityZone: zone,
+    secondaryAvailabilityZone: secondary,
+    blueprintId: input.relationalDatabaseBlueprintId!,
+    bundleId: bundle.bundleId,
+    engine,
+    engineVersion,
+    masterDatabaseName,
+    masterUsername,
+    password,
+    preferredBackupWindow: windows.backup,
+    preferredMaintenanceWindow: windows.maintenance,
+    publiclyAccessible: input.publiclyAccessible ?? false,
+    tags,
+    operationType: 'CreateRelationalDatabase',
+    task: { kind: 'create' },
+  });
 }
 
-function assertNameFree(context: ServiceContext, scope: Scope, name: string): void {
+export function assertNameFree(context: ServiceContext, scope: Scope, name: string): void {
   if (context.store.databases.findByName(scope, name)) {
     throw new InvalidInputException(`A relational database named ${name} already exists in ${scope.region}; names are unique per Region.`, {
       code: 'AlreadyExists',
@@ -180,6 +147,23 @@ export function getRelationalDatabases(
   return result;
 }
 
+/** Refuses to remove what a restore in progress still reads. */
+function assertNotRestoring(context: ServiceContext, database: DatabaseRecord): void {
+  const restoring = context.store.tasks
+    .pending()
+    .some((task) => task.kind === 'restore' && task.payload.sourceDatabaseId === database.id);
+  if (restoring) {
+    throw new InvalidInputException(`A point-in-time restore from ${database.name} is in progress; delete it once the restore has finished.`, {
+      code: 'InvalidResourceState',
+    });
+  }
+}
+
+/**
+ * Deletes a database. Unless skipFinalSnapshot is true a final snapshot is
+ * taken first (named by the caller, or <name>-FinalSnapshot-<epoch ms>), and
+ * the call returns Lightsail's three operations.
+ */
 export function deleteRelationalDatabase(
   context: ServiceContext,
   request: RequestContext,
@@ -192,11 +176,29 @@ export function deleteRelationalDatabase(
       code: 'InvalidParameterCombination',
     });
   }
-  if (input.skipFinalSnapshot !== true) {
-    throw new InvalidInputException(
-      'berth does not take final snapshots yet: delete with skipFinalSnapshot=true (the database and its data are removed).',
-      { code: 'NotImplemented', tip: 'Pass skipFinalSnapshot=true (CLI: --skip-final-snapshot).' },
-    );
-  }
-  return beginTransition(context, request, database.name, TRANSITIONS.delete);
+  assertNotRestoring(context, database);
+  if (input.skipFinalSnapshot === true) return beginTransition(context, request, database.name, TRANSITIONS.delete);
+
+  requireState(database, ['available', 'stopped'], 'take a final snapshot of');
+  const snapshotName = validateResourceName(
+    input.finalRelationalDatabaseSnapshotName ?? `${database.name}-FinalSnapshot-${context.clock.now().getTime()}`,
+    'finalRelationalDatabaseSnapshotName',
+  );
+  assertSnapshotNameFree(context, scope, snapshotName);
+  const snapshot = newSnapshot(context, database, snapshotName);
+  const { operations, task } = context.store.transaction(() => {
+    context.store.databases.update(database.id, { state: 'deleting', desiredRunning: false });
+    const deletion = context.store.operations.create(scope, {
+      resourceName: database.name,
+      resourceType: 'RelationalDatabase',
+      operationType: 'DeleteRelationalDatabase',
+      availabilityZone: database.availabilityZone,
+    });
+    const [forSnapshot, forDatabase] = recordSnapshot(context, database, snapshot, []);
+    const operations = [operationShape(deletion), forDatabase!, forSnapshot!];
+    const task = context.store.tasks.add(database.id, 'delete', operations.map((operation) => operation.id!), { finalSnapshotId: snapshot.id });
+    return { operations, task };
+  });
+  context.controller.submit(task);
+  return { operations };
 }

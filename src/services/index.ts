@@ -3,8 +3,19 @@ import { getRegions, getRelationalDatabaseBlueprints, getRelationalDatabaseBundl
 import type { ServiceContext } from './context.js';
 import { createRelationalDatabase, deleteRelationalDatabase, getRelationalDatabase, getRelationalDatabases } from './databases.js';
 import { rebootRelationalDatabase, startRelationalDatabase, stopRelationalDatabase } from './lifecycle.js';
+import { getRelationalDatabaseEvents } from './events.js';
+import { getRelationalDatabaseLogEvents, getRelationalDatabaseLogStreams } from './logs.js';
+import { getRelationalDatabaseMetricData } from './metrics.js';
 import { getOperation, getOperations, getOperationsForResource } from './operations.js';
+import { getRelationalDatabaseParameters, updateRelationalDatabaseParameters } from './parameters.js';
 import { getRelationalDatabaseMasterUserPassword } from './passwords.js';
+import { createRelationalDatabaseFromSnapshot } from './restore.js';
+import {
+  createRelationalDatabaseSnapshot,
+  deleteRelationalDatabaseSnapshot,
+  getRelationalDatabaseSnapshot,
+  getRelationalDatabaseSnapshots,
+} from './snapshots.js';
 import { tagResource, untagResource } from './tags.js';
 import { updateRelationalDatabase } from './update.js';
 
@@ -20,6 +31,17 @@ const SERVICES: Record<string, Service<never>> = {
   StopRelationalDatabase: stopRelationalDatabase,
   RebootRelationalDatabase: rebootRelationalDatabase,
   UpdateRelationalDatabase: updateRelationalDatabase,
+  CreateRelationalDatabaseSnapshot: createRelationalDatabaseSnapshot,
+  GetRelationalDatabaseSnapshot: getRelationalDatabaseSnapshot,
+  GetRelationalDatabaseSnapshots: getRelationalDatabaseSnapshots,
+  DeleteRelationalDatabaseSnapshot: deleteRelationalDatabaseSnapshot,
+  CreateRelationalDatabaseFromSnapshot: createRelationalDatabaseFromSnapshot,
+  GetRelationalDatabaseEvents: getRelationalDatabaseEvents,
+  GetRelationalDatabaseMetricData: getRelationalDatabaseMetricData,
+  GetRelationalDatabaseLogStreams: getRelationalDatabaseLogStreams,
+  GetRelationalDatabaseLogEvents: getRelationalDatabaseLogEvents,
+  GetRelationalDatabaseParameters: getRelationalDatabaseParameters,
+  UpdateRelationalDatabaseParameters: updateRelationalDatabaseParameters,
   GetRelationalDatabaseMasterUserPassword: getRelationalDatabaseMasterUserPassword,
   GetRelationalDatabaseBlueprints: getRelationalDatabaseBlueprints,
   GetRelationalDatabaseBundles: getRelationalDatabaseBundles,

@@ -1,9 +1,10 @@
 import type { Operation } from '@aws-sdk/client-lightsail';
-import { InvalidInputException } from '../api/errors.js';
+import { validateResourceName } from '../domain/index.js';
 import type { RequestContext } from '../gateway/pipeline.js';
 import type { DatabaseChanges } from '../store/databases.js';
 import { requireDatabase, requireState, scopeOf, type ServiceContext } from './context.js';
 import { operationShape } from './shapes.js';
+import { assertSnapshotNameFree, newSnapshot, recordSnapshot } from './snapshots.js';
 
 interface Transition {
   action: string;
@@ -50,17 +51,33 @@ export function startRelationalDatabase(context: ServiceContext, request: Reques
   return beginTransition(context, request, input.relationalDatabaseName!, TRANSITIONS.start);
 }
 
+/** Stops a database, first taking a snapshot when relationalDatabaseSnapshotName is given. */
 export function stopRelationalDatabase(
   context: ServiceContext,
   request: RequestContext,
   input: { relationalDatabaseName?: string; relationalDatabaseSnapshotName?: string },
 ) {
-  if (input.relationalDatabaseSnapshotName !== undefined) {
-    throw new InvalidInputException('berth does not take snapshots yet: stop the database without relationalDatabaseSnapshotName.', {
-      code: 'NotImplemented',
+  if (input.relationalDatabaseSnapshotName === undefined) return beginTransition(context, request, input.relationalDatabaseName!, TRANSITIONS.stop);
+  const scope = scopeOf(request);
+  const name = validateResourceName(input.relationalDatabaseSnapshotName, 'relationalDatabaseSnapshotName');
+  const database = requireDatabase(context, scope, input.relationalDatabaseName!);
+  requireState(database, TRANSITIONS.stop.from, 'stop');
+  assertSnapshotNameFree(context, scope, name);
+  const snapshot = newSnapshot(context, database, name);
+  const { operations, task } = context.store.transaction(() => {
+    context.store.databases.update(database.id, TRANSITIONS.stop.changes);
+    const stop = context.store.operations.create(scope, {
+      resourceName: database.name,
+      resourceType: 'RelationalDatabase',
+      operationType: TRANSITIONS.stop.operationType,
+      availabilityZone: database.availabilityZone,
     });
-  }
-  return beginTransition(context, request, input.relationalDatabaseName!, TRANSITIONS.stop);
+    const operations = [operationShape(stop), ...recordSnapshot(context, database, snapshot, [])];
+    const task = context.store.tasks.add(database.id, 'stop', operations.map((operation) => operation.id!), { snapshotId: snapshot.id });
+    return { operations, task };
+  });
+  context.controller.submit(task);
+  return { operations };
 }
 
 export function rebootRelationalDatabase(context: ServiceContext, request: RequestContext, input: { relationalDatabaseName?: string }) {

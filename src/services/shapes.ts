@@ -1,7 +1,14 @@
-import type { Operation, PendingMaintenanceAction, RegionName, RelationalDatabase, Tag } from '@aws-sdk/client-lightsail';
+import type {
+  Operation,
+  PendingMaintenanceAction,
+  RegionName,
+  RelationalDatabase,
+  RelationalDatabaseSnapshot,
+  Tag,
+} from '@aws-sdk/client-lightsail';
 import { currentOrNextMaintenanceWindow } from '../domain/index.js';
 import { findBundle } from '../catalog/bundles.js';
-import type { DatabaseRecord, OperationRecord } from '../store/index.js';
+import type { DatabaseRecord, OperationRecord, SnapshotRecord } from '../store/index.js';
 import type { TagRecord } from '../store/tags.js';
 
 const date = (epochSeconds: number): Date => new Date(epochSeconds * 1000);
@@ -16,6 +23,8 @@ export interface DatabaseShapeExtras {
   /** A password change is being applied (a PENDING version exists). */
   passwordPending: boolean;
   now: Date;
+  /** Present only while backups are retained and restorable. */
+  latestRestorableTime: number | undefined;
 }
 
 /** Shown instead of a pending master password. */
@@ -67,6 +76,7 @@ export function databaseShape(record: DatabaseRecord, extras: DatabaseShapeExtra
     preferredMaintenanceWindow: record.preferredMaintenanceWindow,
     publiclyAccessible: record.publiclyAccessible,
     masterEndpoint: { address: extras.address, port: record.port },
+    latestRestorableTime: extras.latestRestorableTime === undefined ? undefined : date(extras.latestRestorableTime),
     pendingMaintenanceActions: pendingMaintenanceActions(record, extras.now),
     caCertificateIdentifier: record.caCertificateIdentifier,
   };
@@ -86,5 +96,25 @@ export function operationShape(record: OperationRecord): Operation {
     statusChangedAt: date(record.statusChangedAt),
     errorCode: record.errorCode ?? undefined,
     errorDetails: record.errorDetails ?? undefined,
+  };
+}
+
+export function snapshotShape(record: SnapshotRecord, tags: readonly TagRecord[]): RelationalDatabaseSnapshot {
+  return {
+    name: record.name,
+    arn: record.arn,
+    supportCode: record.supportCode,
+    createdAt: date(record.createdAt),
+    location: { availabilityZone: 'all', regionName: record.region as RegionName },
+    resourceType: 'RelationalDatabaseSnapshot',
+    tags: tagsShape(tags),
+    engine: record.engine,
+    engineVersion: record.engineVersion,
+    sizeInGb: record.sizeInGb,
+    state: record.state,
+    fromRelationalDatabaseName: record.fromDatabaseName,
+    fromRelationalDatabaseArn: record.fromDatabaseArn,
+    fromRelationalDatabaseBundleId: record.fromBundleId,
+    fromRelationalDatabaseBlueprintId: record.fromBlueprintId,
   };
 }

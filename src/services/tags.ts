@@ -16,15 +16,19 @@ interface TaggableResource {
 
 function findResource(context: ServiceContext, scope: Scope, name: string, arn: string | undefined): TaggableResource {
   const database = context.store.databases.findByName(scope, name);
-  if (!database) {
+  const snapshot = database ? undefined : context.store.snapshots.findByName(scope, name);
+  const resource: TaggableResource | undefined = database
+    ? { id: database.id, name: database.name, arn: database.arn, resourceType: 'RelationalDatabase', availabilityZone: database.availabilityZone }
+    : snapshot && { id: snapshot.id, name: snapshot.name, arn: snapshot.arn, resourceType: 'RelationalDatabaseSnapshot', availabilityZone: 'all' };
+  if (!resource) {
     throw new NotFoundException(`The resource does not exist: ${name}`, {
-      tip: 'Tags apply to relational databases of this Region; check the resource name.',
+      tip: 'Tags apply to relational databases and their snapshots in this Region; check the resource name.',
     });
   }
-  if (arn !== undefined && arn !== database.arn) {
-    throw new InvalidInputException(`resourceArn ${arn.slice(0, 256)} is not the ARN of ${name} (${database.arn}).`);
+  if (arn !== undefined && arn !== resource.arn) {
+    throw new InvalidInputException(`resourceArn ${arn.slice(0, 256)} is not the ARN of ${name} (${resource.arn}).`);
   }
-  return { id: database.id, name: database.name, arn: database.arn, resourceType: 'RelationalDatabase', availabilityZone: database.availabilityZone };
+  return resource;
 }
 
 function recordTagOperation(context: ServiceContext, scope: Scope, resource: TaggableResource, operationType: string): Operation {

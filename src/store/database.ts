@@ -1,3 +1,4 @@
+import { chmodSync, existsSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { MIGRATIONS } from './migrations.js';
 
@@ -10,6 +11,10 @@ export type Sqlite = Database.Database;
 export function openStore(file: string): Sqlite {
   const db = new Database(file);
   db.pragma('journal_mode = WAL');
+  // Secrets inside are sealed, but the metadata is nobody else's business either.
+  for (const suffix of ['', '-wal', '-shm']) {
+    if (existsSync(file + suffix)) chmodSync(file + suffix, 0o600);
+  }
   db.pragma('synchronous = FULL');
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');

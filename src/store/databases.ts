@@ -37,6 +37,7 @@ export interface DatabaseRecord {
   port: number;
   desiredRunning: boolean;
   pendingChanges: PendingChanges;
+  latestRestorableTime: number | null;
 }
 
 interface DatabaseRow {
@@ -65,6 +66,7 @@ interface DatabaseRow {
   port: number;
   desired_running: number;
   pending_changes: string;
+  latest_restorable_time: number | null;
 }
 
 function fromRow(row: DatabaseRow): DatabaseRecord {
@@ -94,6 +96,7 @@ function fromRow(row: DatabaseRow): DatabaseRecord {
     port: row.port,
     desiredRunning: row.desired_running === 1,
     pendingChanges: JSON.parse(row.pending_changes) as PendingChanges,
+    latestRestorableTime: row.latest_restorable_time,
   };
 }
 
@@ -110,6 +113,7 @@ const UPDATABLE = {
   engineVersion: 'engine_version',
   blueprintId: 'blueprint_id',
   pendingChanges: 'pending_changes',
+  latestRestorableTime: 'latest_restorable_time',
 } as const satisfies Partial<Record<keyof DatabaseRecord, string>>;
 
 export type DatabaseChanges = Partial<Pick<DatabaseRecord, keyof typeof UPDATABLE>>;
@@ -123,11 +127,13 @@ export class DatabaseRepository {
         `INSERT INTO databases (id, account_id, region, name, arn, support_code, created_at, availability_zone,
            secondary_availability_zone, blueprint_id, bundle_id, engine, engine_version, master_database_name,
            master_username, state, backup_retention_enabled, preferred_backup_window, preferred_maintenance_window,
-           publicly_accessible, ca_certificate_identifier, parameter_apply_status, port, desired_running, pending_changes)
+           publicly_accessible, ca_certificate_identifier, parameter_apply_status, port, desired_running, pending_changes,
+           latest_restorable_time)
          VALUES (@id, @accountId, @region, @name, @arn, @supportCode, @createdAt, @availabilityZone,
            @secondaryAvailabilityZone, @blueprintId, @bundleId, @engine, @engineVersion, @masterDatabaseName,
            @masterUsername, @state, @backupRetentionEnabled, @preferredBackupWindow, @preferredMaintenanceWindow,
-           @publiclyAccessible, @caCertificateIdentifier, @parameterApplyStatus, @port, @desiredRunning, @pendingChanges)`,
+           @publiclyAccessible, @caCertificateIdentifier, @parameterApplyStatus, @port, @desiredRunning, @pendingChanges,
+           @latestRestorableTime)`,
       )
       .run({
         ...record,

@@ -1,17 +1,21 @@
 import path from 'node:path';
+import { AutomaticBackupRepository } from './automatic-backups.js';
 import { CertificateRepository } from './certificates.js';
 import { openStore, type Sqlite } from './database.js';
 import { DatabaseRepository } from './databases.js';
 import { EventRepository } from './events.js';
+import { MetricRepository } from './metrics.js';
 import { OperationRepository } from './operations.js';
 import { PasswordRepository } from './passwords.js';
 import { SecretBox } from './secret-box.js';
 import { SettingsRepository } from './settings.js';
+import { SnapshotRepository } from './snapshots.js';
 import { TagRepository } from './tags.js';
 import { TaskRepository } from './tasks.js';
 
 export type { Scope, DatabaseRecord } from './databases.js';
 export type { OperationRecord } from './operations.js';
+export type { SnapshotRecord } from './snapshots.js';
 
 /** All repositories over one SQLite connection. */
 export class Store {
@@ -23,6 +27,9 @@ export class Store {
   readonly events: EventRepository;
   readonly settings: SettingsRepository;
   readonly certificates: CertificateRepository;
+  readonly snapshots: SnapshotRepository;
+  readonly automaticBackups: AutomaticBackupRepository;
+  readonly metrics: MetricRepository;
 
   private constructor(
     readonly sqlite: Sqlite,
@@ -37,6 +44,9 @@ export class Store {
     this.events = new EventRepository(sqlite, now);
     this.settings = new SettingsRepository(sqlite);
     this.certificates = new CertificateRepository(sqlite, box);
+    this.snapshots = new SnapshotRepository(sqlite, box);
+    this.automaticBackups = new AutomaticBackupRepository(sqlite);
+    this.metrics = new MetricRepository(sqlite);
   }
 
   /** `now` returns epoch seconds. */

@@ -111,4 +111,53 @@ export const MIGRATIONS: readonly string[] = [
   -- Changes deferred to the maintenance window (JSON: caCertificateIdentifier, backupRetentionEnabled).
   ALTER TABLE databases ADD COLUMN pending_changes TEXT NOT NULL DEFAULT '{}';
   `,
+  `
+  CREATE TABLE snapshots (
+    id                                TEXT PRIMARY KEY,
+    account_id                        TEXT NOT NULL,
+    region                            TEXT NOT NULL,
+    name                              TEXT NOT NULL,
+    arn                               TEXT NOT NULL,
+    support_code                      TEXT NOT NULL,
+    created_at                        REAL NOT NULL,
+    state                             TEXT NOT NULL,
+    engine                            TEXT NOT NULL,
+    engine_version                    TEXT NOT NULL,
+    size_bytes                        INTEGER,
+    size_in_gb                        INTEGER NOT NULL,
+    from_database_id                  TEXT NOT NULL,
+    from_database_name                TEXT NOT NULL,
+    from_database_arn                 TEXT NOT NULL,
+    from_bundle_id                    TEXT NOT NULL,
+    from_blueprint_id                 TEXT NOT NULL,
+    from_availability_zone            TEXT NOT NULL,
+    master_username                   TEXT NOT NULL,
+    master_database_name              TEXT NOT NULL,
+    master_password_ciphertext        TEXT NOT NULL,
+    UNIQUE (account_id, region, name)
+  );
+
+  -- Automatic (daily) backups of databases with backup retention: the bases of point-in-time restores.
+  CREATE TABLE automatic_backups (
+    id             TEXT PRIMARY KEY,
+    database_id    TEXT NOT NULL,
+    created_at     REAL NOT NULL,
+    consistent_at  REAL NOT NULL,
+    size_bytes     INTEGER NOT NULL
+  );
+  CREATE INDEX automatic_backups_by_database ON automatic_backups (database_id, consistent_at);
+
+  -- The newest moment a point-in-time restore can reach (NULL without retention or archive yet).
+  ALTER TABLE databases ADD COLUMN latest_restorable_time REAL;
+  `,
+  `
+  -- One row per database, metric and minute (the sampler's figures, kept 14 days).
+  CREATE TABLE metric_samples (
+    database_id  TEXT NOT NULL,
+    metric       TEXT NOT NULL,
+    at           REAL NOT NULL,
+    value        REAL NOT NULL
+  );
+  CREATE INDEX metric_samples_by_database ON metric_samples (database_id, metric, at);
+  `,
 ];

@@ -12,10 +12,59 @@ export interface AdminTarget {
   port: number;
 }
 
+/**
+ * Session settings of berth's admin sessions, whatever the parameters users
+ * set (UpdateRelationalDatabaseParameters): no timeouts that would cut
+ * berth's work short, writable transactions, string literals as
+ * quoteLiteral() writes them, timestamps node-postgres parses, and berth's
+ * own statements (role passwords as SCRAM verifiers among them) kept out of
+ * the server log even when users log every statement.
+ */
+export const ADMIN_SESSION_SETTINGS: Readonly<Record<string, string>> = {
+  statement_timeout: '0',
+  lock_timeout: '0',
+  idle_in_transaction_session_timeout: '0',
+  idle_session_timeout: '0',
+  default_transaction_read_only: 'off',
+  // Catalog names only: a schema a user put first cannot shadow pg_catalog's functions.
+  search_path: 'pg_catalog',
+  standard_conforming_strings: 'on',
+  DateStyle: 'ISO',
+  IntervalStyle: 'postgres',
+  log_statement: 'none',
+  log_min_duration_statement: '-1',
+  log_duration: 'off',
+  log_disconnections: 'off',
+};
+
+/** Settings of newer majors only (an unknown name in the startup packet fails the connection). */
+export function adminSessionSettingsFor(major: number | undefined): Readonly<Record<string, string>> {
+  return major !== undefined && major >= 17 ? { ...ADMIN_SESSION_SETTINGS, transaction_timeout: '0' } : ADMIN_SESSION_SETTINGS;
+}
+
+/** The libpq `options` string setting `settings` (values must not contain spaces or backslashes). */
+export function adminSessionOptions(settings: Readonly<Record<string, string>> = ADMIN_SESSION_SETTINGS): string {
+  return Object.entries(settings)
+    .map(([name, value]) => `-c ${name}=${value}`)
+    .join(' ');
+}
+
 export async function withAdminClient<T>(
   target: AdminTarget,
   use: (client: pg.Client) => Promise<T>,
-  { database = 'postgres', connectTimeoutMs = 10_000 }: { database?: string; connectTimeoutMs?: number } = {},
+  {
+    database = 'postgres',
+    connectTimeoutMs = 10_000,
+    plain = false,
+    major,
+  }: {
+    database?: string;
+    connectTimeoutMs?: number;
+    /** Without ADMIN_SESSION_SETTINGS: the session sees what the configuration files set. */
+    plain?: boolean;
+    /** Server major version, for the session settings only newer majors know. */
+    major?: number;
+  } = {},
 ): Promise<T> {
   const client = new pg.Client({
     host: target.socketDir,
@@ -24,6 +73,7 @@ export async function withAdminClient<T>(
     database,
     application_name: 'berth',
     connectionTimeoutMillis: connectTimeoutMs,
+    ...(plain ? {} : { options: adminSessionOptions(adminSessionSettingsFor(major)) }),
   });
   // An error event after connect (server shut down under us) must not crash berth.
   client.on('error', () => undefined);

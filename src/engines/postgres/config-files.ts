@@ -55,7 +55,24 @@ export interface BerthConfInput {
 export function renderBerthConf({ spec, socketDir, certFile, keyFile }: BerthConfInput): string {
   const mem = memorySettings(spec.ramSizeInGb);
   const cpus = Math.max(1, Math.floor(spec.cpuCount));
-  const settings: Array<[string, string | number]> = [
+  // Defaults from the bundle, which users may override with
+  // UpdateRelationalDatabaseParameters (berth-parameters.conf, included next).
+  const defaults: Array<[string, string | number]> = [
+    // Memory (from the bundle)
+    ['max_connections', mem.maxConnections],
+    ['shared_buffers', confString(`${mem.sharedBuffersMb}MB`)],
+    ['effective_cache_size', confString(`${mem.effectiveCacheSizeMb}MB`)],
+    ['work_mem', confString(`${mem.workMemMb}MB`)],
+    ['maintenance_work_mem', confString(`${mem.maintenanceWorkMemMb}MB`)],
+    // CPU (from the bundle)
+    ['max_worker_processes', Math.max(8, cpus)],
+    ['max_parallel_workers', cpus],
+    ['max_parallel_workers_per_gather', Math.min(4, Math.floor(cpus / 2))],
+    ['timezone', confString('UTC')],
+  ];
+  // What berth controls: after the include, so these win over any parameter
+  // file (parameters.ts refuses to write them in the first place).
+  const controlled: Array<[string, string | number]> = [
     ['cluster_name', confString(spec.id)],
     // Connections
     ['port', spec.port],
@@ -63,7 +80,6 @@ export function renderBerthConf({ spec, socketDir, certFile, keyFile }: BerthCon
     ['listen_addresses', confString(listenAddresses(spec))],
     ['unix_socket_directories', confString(socketDirectoryList(socketDir))],
     ['unix_socket_permissions', '0700'],
-    ['max_connections', mem.maxConnections],
     ['superuser_reserved_connections', 3],
     ['password_encryption', confString('scram-sha-256')],
     // TLS (clients are required to use it by pg_hba.conf)
@@ -72,19 +88,13 @@ export function renderBerthConf({ spec, socketDir, certFile, keyFile }: BerthCon
     ['ssl_key_file', confString(keyFile)],
     ['ssl_min_protocol_version', confString('TLSv1.2')],
     ['ssl_ciphers', confString('HIGH:!aNULL:!MD5:!3DES')],
-    // Memory (from the bundle)
-    ['shared_buffers', confString(`${mem.sharedBuffersMb}MB`)],
-    ['effective_cache_size', confString(`${mem.effectiveCacheSizeMb}MB`)],
-    ['work_mem', confString(`${mem.workMemMb}MB`)],
-    ['maintenance_work_mem', confString(`${mem.maintenanceWorkMemMb}MB`)],
+    // Memory
     ['huge_pages', 'off'],
     ['dynamic_shared_memory_type', 'posix'],
-    // CPU (from the bundle)
-    ['max_worker_processes', Math.max(8, cpus)],
-    ['max_parallel_workers', cpus],
-    ['max_parallel_workers_per_gather', Math.min(4, Math.floor(cpus / 2))],
-    // Logging
+    // Logging: server-log.ts reads these files (daily, UTC, never truncated,
+    // each entry starting with its millisecond timestamp).
     ['logging_collector', 'on'],
+    ['log_destination', confString('stderr')],
     ['log_directory', confString('log')],
     ['log_filename', confString('postgresql-%Y-%m-%d.log')],
     ['log_rotation_age', confString('1d')],
@@ -93,12 +103,38 @@ export function renderBerthConf({ spec, socketDir, certFile, keyFile }: BerthCon
     ['log_file_mode', '0600'],
     ['log_line_prefix', confString('%m [%p] %q%u@%d ')],
     ['log_timezone', confString('UTC')],
-    ['timezone', confString('UTC')],
+    // WAL archiving. archive_mode is read at postmaster start only, so it is
+    // always on: setArchiving switches archive_command alone (a reload, no
+    // restart). Until then every finished segment is discarded (`true`): an
+    // empty archive_command would keep them all in pg_wal.
+    // (wal_recycle stays on: a switch writes the rest of its segment as empty
+    // pages even in a recycled file, so the tail compresses away either way;
+    // measured by bench/postgres-backup.ts.)
+    ['archive_mode', 'on'],
+    ['archive_command', confString('true')],
   ];
-  const width = Math.max(...settings.map(([name]) => name.length));
-  const lines = settings.map(([name, value]) => `${name.padEnd(width)} = ${value}`);
-  return `# Managed by berth and rewritten on every provision: do not edit.\n${lines.join('\n')}\n`;
+  const width = Math.max(...[...defaults, ...controlled].map(([name]) => name.length));
+  const render = (settings: Array<[string, string | number]>) => settings.map(([name, value]) => `${name.padEnd(width)} = ${value}`).join('\n');
+  const include = (file: string) => `include_if_exists ${confString(file)}`;
+  return [
+    '# Managed by berth and rewritten on every provision: do not edit.',
+    '# Defaults from the bundle; berth-parameters.conf (UpdateRelationalDatabaseParameters) overrides them.',
+    render(defaults),
+    include(PARAMETERS_CONF),
+    '# Set by berth: these win over the parameters above.',
+    render(controlled),
+    include(ARCHIVE_CONF),
+    include(RECOVERY_CONF),
+    '',
+  ].join('\n');
 }
+
+/** Written by UpdateRelationalDatabaseParameters (parameters.ts), kept across provisions. */
+export const PARAMETERS_CONF = 'berth-parameters.conf';
+/** Written by setArchiving (archive_command), kept across provisions. */
+export const ARCHIVE_CONF = 'berth-archive.conf';
+/** Written by a restore for the recovery run, removed once the server is promoted. */
+export const RECOVERY_CONF = 'berth-recovery.conf';
 
 export function renderPgHba(): string {
   return [

@@ -30,12 +30,15 @@ export function masterClientConfig(
   };
 }
 
+const VERIFY_SESSION_OPTIONS = '-c statement_timeout=0 -c idle_session_timeout=0 -c idle_in_transaction_session_timeout=0';
+
 /** Connect, `SELECT 1`, close; throws with the reason. */
 export async function verifyMasterConnection(
   spec: Pick<InstanceSpec, 'port' | 'masterUsername' | 'masterDatabaseName'>,
   options: VerifyOptions,
 ): Promise<void> {
-  const client = new pg.Client(masterClientConfig(spec, options));
+  // Timeouts users may set (UpdateRelationalDatabaseParameters) must not fail berth's own check.
+  const client = new pg.Client({ ...masterClientConfig(spec, options), options: VERIFY_SESSION_OPTIONS });
   client.on('error', () => undefined);
   try {
     await client.connect();

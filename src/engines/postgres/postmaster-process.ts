@@ -19,6 +19,8 @@ export interface PostmasterProcessOptions {
   paths: PostgresInstancePaths;
   user: OsUser;
   readyTimeoutMs: number;
+  /** Server major version (admin session settings that only newer majors know). */
+  major?: number;
 }
 
 export function createPostmasterProcess(o: PostmasterProcessOptions): ServerProcess {
@@ -37,6 +39,7 @@ export function createPostmasterProcess(o: PostmasterProcessOptions): ServerProc
       if (pidFile?.pid !== pid || pidFile.status !== 'ready') return false;
       await withAdminClient({ socketDir: p.socketDir, port: pidFile.port }, (client) => client.query('SELECT 1'), {
         connectTimeoutMs: 2_000,
+        ...(o.major === undefined ? {} : { major: o.major }),
       });
       return true;
     },

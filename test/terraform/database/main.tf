@@ -33,6 +33,22 @@ variable "tag_env" {
   type    = string
   default = "a"
 }
+variable "blueprint_id" {
+  type    = string
+  default = "postgres_16"
+}
+variable "master_username" {
+  type    = string
+  default = "appadmin"
+}
+variable "skip_final_snapshot" {
+  type    = bool
+  default = true
+}
+variable "final_snapshot_name" {
+  type    = string
+  default = null
+}
 
 provider "aws" {
   region                      = "us-east-1"
@@ -51,15 +67,16 @@ resource "aws_lightsail_database" "test" {
   availability_zone            = "us-east-1a"
   master_database_name         = "app"
   master_password              = var.master_password
-  master_username              = "appadmin"
-  blueprint_id                 = "postgres_16"
+  master_username              = var.master_username
+  blueprint_id                 = var.blueprint_id
   bundle_id                    = "micro_2_0"
   preferred_backup_window      = var.preferred_backup_window
   preferred_maintenance_window = "tue:04:30-tue:05:00"
   publicly_accessible          = var.publicly_accessible
   backup_retention_enabled     = var.backup_retention_enabled
   apply_immediately            = true
-  skip_final_snapshot          = true
+  skip_final_snapshot          = var.skip_final_snapshot
+  final_snapshot_name          = var.final_snapshot_name
   tags = {
     env = var.tag_env
   }

@@ -1,0 +1,184 @@
+/**
+ * Consistent online backups with mariadb-backup:
+ *
+ *   mariadb-backup --backup   copies the datadir while the server runs: InnoDB
+ *                             files as they change plus the redo written
+ *                             meanwhile, then, under BACKUP STAGE BLOCK_COMMIT
+ *                             (commits wait for a moment), the non-InnoDB
+ *                             tables and the binary log position of that point
+ *                             (xtrabackup_binlog_info)
+ *   mariadb-backup --prepare  applies the copied redo: the copy becomes a clean
+ *                             datadir of that point, so a restore is a copy
+ *   every file hashed         manifest.json
+ *
+ * It runs as berth's own OS user: the admin account authenticates with
+ * unix_socket over the instance's socket (the peer must be that OS user), and
+ * that user can read the datadir (root, or the service user itself when berth
+ * runs unprivileged).
+ *
+ * Layout (built as .<name>.partial-<random>, renamed when complete):
+ *   manifest.json      BackupManifest: every file below with size and SHA-256
+ *   directories.json   every directory under data/ (a restore recreates empty ones)
+ *   data/...           the prepared datadir, plus mariadb-backup's own files
+ *                      (xtrabackup_*, backup-my.cnf), which a restore leaves out,
+ *                      and mysql_upgrade_info (the server series of the data)
+ *
+ * The binary logs are not part of a backup: the backup's position says where
+ * in them a point-in-time restore starts replaying from the archive.
+ */
+import { createHash } from 'node:crypto';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import type { BackupFile, BackupManifest } from '../backup.js';
+import type { InstanceSpec } from '../driver.js';
+import { buildDirectoryAtomically, inLanes, readManifest, writeManifest } from '../backup-manifest.js';
+import { globalVariables } from './admin-connection.js';
+import type { MysqlBackupHost } from './backup-host.js';
+import { binlogNumber } from './binlog.js';
+import { runTool } from './tool-process.js';
+
+export const DIRECTORIES_FILE = 'directories.json';
+
+/** mariadb-backup's bookkeeping in the backup's data/ (10.11 names and the 11.x ones): not part of a datadir. */
+export function isBackupToolFile(relative: string): boolean {
+  if (relative.includes('/')) return false;
+  return relative === 'backup-my.cnf' || relative.startsWith('xtrabackup_') || relative.startsWith('mariadb_backup_');
+}
+
+/** manifest.position of a MariaDB backup. */
+export interface MysqlBackupPosition {
+  /** Binary log file and offset of the consistent point; absent when the server ran without a binary log. */
+  binlogFile?: string;
+  binlogPosition?: number;
+  /** gtid_binlog_pos of that point ('' without a binary log). */
+  gtid: string;
+  /** server_id of the instance backed up. */
+  serverId: number;
+}
+
+export function backupPosition(manifest: BackupManifest): MysqlBackupPosition {
+  const p = manifest.position;
+  const serverId = p.serverId;
+  if (typeof serverId !== 'number' || !Number.isInteger(serverId) || serverId < 0) throw new Error('backup manifest position lacks serverId');
+  const gtid = typeof p.gtid === 'string' ? p.gtid : '';
+  if (p.binlogFile === undefined) return { gtid, serverId };
+  const file = p.binlogFile;
+  const offset = p.binlogPosition;
+  if (typeof file !== 'string' || binlogNumber(file) === undefined) throw new Error(`backup manifest position has an invalid binlogFile ${JSON.stringify(file)}`);
+  if (typeof offset !== 'number' || !Number.isSafeInteger(offset) || offset < 4) throw new Error('backup manifest position lacks binlogPosition');
+  return { binlogFile: file, binlogPosition: offset, gtid, serverId };
+}
+
+/** The manifest of a MariaDB backup, checked (files present with their sizes, position well-formed). */
+export async function readMysqlManifest(backupDir: string): Promise<BackupManifest> {
+  const manifest = await readManifest(backupDir);
+  if (manifest.engine !== 'mysql') throw new Error(`backup ${path.resolve(backupDir)} is a ${manifest.engine} backup, not a MariaDB one`);
+  try {
+    backupPosition(manifest);
+  } catch (err) {
+    throw new Error(`backup ${path.resolve(backupDir)}: ${(err as Error).message}`);
+  }
+  if (!manifest.files.some((file) => file.path === DIRECTORIES_FILE)) {
+    throw new Error(`backup ${path.resolve(backupDir)}: ${DIRECTORIES_FILE} is not in its manifest`);
+  }
+  return manifest;
+}
+
+/** `mariadb-bin.000042\t1387\t0-1-12` (file, offset, GTID) → its parts. */
+export function parseBinlogInfo(text: string): { file: string; position: number; gtid: string } {
+  const [file, position, gtid] = text.trim().split('\t');
+  const offset = Number(position);
+  if (!file || binlogNumber(path.basename(file)) === undefined || !Number.isSafeInteger(offset) || offset < 4) {
+    throw new Error(`cannot read the binary log position from ${JSON.stringify(text.trim())}`);
+  }
+  return { file: path.basename(file), position: offset, gtid: gtid?.trim() ?? '' };
+}
+
+async function readBinlogInfo(data: string): Promise<{ file: string; position: number; gtid: string } | undefined> {
+  for (const name of ['mariadb_backup_binlog_info', 'xtrabackup_binlog_info']) {
+    const text = await fs.readFile(path.join(data, name), 'utf8').catch(() => undefined);
+    if (text !== undefined && text.trim() !== '') return parseBinlogInfo(text);
+  }
+  return undefined;
+}
+
+/** Files and directories under `root`, relative and sorted; anything but a file or directory is an error. */
+async function walk(root: string): Promise<{ files: string[]; directories: string[] }> {
+  const files: string[] = [];
+  const directories: string[] = [];
+  const visit = async (relative: string): Promise<void> => {
+    const entries = await fs.readdir(path.join(root, relative), { withFileTypes: true });
+    for (const entry of entries) {
+      const child = relative === '' ? entry.name : `${relative}/${entry.name}`;
+      if (entry.isDirectory()) {
+        directories.push(child);
+        await visit(child);
+      } else if (entry.isFile()) files.push(child);
+      else throw new Error(`${path.join(root, child)} is neither a file nor a directory`);
+    }
+  };
+  await visit('');
+  return { files: files.sort(), directories: directories.sort() };
+}
+
+export async function takeBackup(host: MysqlBackupHost, spec: InstanceSpec, targetDir: string): Promise<BackupManifest> {
+  if (!(await host.running(spec))) throw new Error(`instance ${spec.id} is not running (a backup copies a running server)`);
+  const backupTool = host.tool('mariadb-backup');
+  const p = host.paths(spec);
+  const variables = await host.withAdmin(spec, (c) => globalVariables(c, ['log_bin', 'server_id']));
+  const binlogOn = variables.get('log_bin') === 'ON';
+  const serverId = Number(variables.get('server_id') ?? 0);
+  return buildDirectoryAtomically(targetDir, async (temp) => {
+    const data = path.join(temp, 'data');
+    try {
+      await runTool(backupTool, [
+        `--defaults-file=${p.myCnf}`, // must come first: the server's settings (datadir, InnoDB) and no system option file
+        '--backup',
+        `--target-dir=${data}`,
+        `--socket=${p.socket}`,
+        `--user=${host.adminAccount}`,
+        '--parallel=2',
+      ]);
+    } catch (err) {
+      throw new Error(`mariadb-backup --backup failed: ${(err as Error).message}`);
+    }
+    const consistentAt = new Date();
+    try {
+      // backup-my.cnf, written by --backup, holds the InnoDB settings the copy needs.
+      await runTool(backupTool, [`--defaults-file=${path.join(data, 'backup-my.cnf')}`, '--prepare', `--target-dir=${data}`, '--use-memory=128M']);
+    } catch (err) {
+      throw new Error(`mariadb-backup --prepare failed: ${(err as Error).message}`);
+    }
+    const binlog = await readBinlogInfo(data);
+    if (binlogOn && !binlog) throw new Error('mariadb-backup recorded no binary log position although the binary log is on');
+    // The series of the data, which restore checks (mariadb-backup does not copy it).
+    const upgradeInfo = await fs.readFile(path.join(p.datadir, 'mysql_upgrade_info')).catch(() => undefined);
+    if (upgradeInfo) await fs.writeFile(path.join(data, 'mysql_upgrade_info'), upgradeInfo, { mode: 0o600, flag: 'wx' });
+
+    const tree = await walk(data);
+    const directoriesJson = Buffer.from(`${JSON.stringify(tree.directories)}\n`);
+    await fs.writeFile(path.join(temp, DIRECTORIES_FILE), directoriesJson, { mode: 0o600, flag: 'wx' });
+    const files: BackupFile[] = [{
+      path: DIRECTORIES_FILE, size: directoriesJson.length, sha256: createHash('sha256').update(directoriesJson).digest('hex'),
+    }];
+    await inLanes(tree.files, 2, async (relative, copier) => {
+      files.push({ path: `data/${relative}`, ...(await copier.hash(path.join(data, relative))) });
+    });
+    files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    const position: MysqlBackupPosition = binlog
+      ? { binlogFile: binlog.file, binlogPosition: binlog.position, gtid: binlog.gtid, serverId }
+      : { gtid: '', serverId };
+    const manifest: BackupManifest = {
+      format: 1,
+      engine: 'mysql',
+      blueprintId: spec.blueprintId,
+      engineVersion: host.engineVersion(spec.blueprintId),
+      consistentAt: consistentAt.toISOString(),
+      position: { ...position },
+      sizeBytes: files.reduce((sum, file) => sum + file.size, 0),
+      files,
+    };
+    await writeManifest(temp, manifest);
+    return manifest;
+  });
+}

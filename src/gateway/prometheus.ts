@@ -1,0 +1,60 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Store } from '../store/index.js';
+import type { RequestRecord } from './request-log.js';
+
+/**
+ * berth's own metrics for Prometheus (GET /metrics): API requests by
+ * operation and status, their latency, databases by state and operations in
+ * flight, plus Node's process metrics.
+ */
+export class BerthMetrics {
+  readonly registry = new Registry();
+  private readonly requests: Counter<'operation' | 'status'>;
+  private readonly latency: Histogram<'operation'>;
+
+  constructor(store: Store) {
+    collectDefaultMetrics({ register: this.registry, prefix: 'berth_' });
+    this.requests = new Counter({
+      name: 'berth_api_requests_total',
+      help: 'API requests by operation and HTTP status',
+      labelNames: ['operation', 'status'],
+      registers: [this.registry],
+    });
+    this.latency = new Histogram({
+      name: 'berth_api_request_duration_seconds',
+      help: 'API request latency by operation',
+      labelNames: ['operation'],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers: [this.registry],
+    });
+    new Gauge({
+      name: 'berth_databases',
+      help: 'Databases by state',
+      labelNames: ['state'],
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        const counts = store.sqlite.prepare('SELECT state, COUNT(*) AS n FROM databases GROUP BY state').all() as Array<{ state: string; n: number }>;
+        for (const { state, n } of counts) this.set({ state }, n);
+      },
+    });
+    new Gauge({
+      name: 'berth_operations_in_flight',
+      help: 'Operations started and not yet terminal',
+      registers: [this.registry],
+      collect() {
+        const row = store.sqlite.prepare('SELECT COUNT(*) AS n FROM operations WHERE is_terminal = 0').get() as { n: number };
+        this.set(row.n);
+      },
+    });
+  }
+
+  observe(record: RequestRecord): void {
+    this.requests.inc({ operation: record.operation, status: String(record.status) });
+    this.latency.observe({ operation: record.operation }, record.durationMs / 1000);
+  }
+
+  async text(): Promise<string> {
+    return this.registry.metrics();
+  }
+}
