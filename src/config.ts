@@ -96,50 +96,42 @@ export function parsePortRange(raw: string): PortRange {
   return { first, last };
 }
 
+type Flag = keyof typeof SERVE_OPTIONS;
+
+/** The environment variable of a flag: --page-size → BERTH_PAGE_SIZE. */
+const envName = (flag: Flag) => `BERTH_${flag.toUpperCase().replace(/-/g, '_')}`;
+
+/** The interval options: [flag, default, maximum] (each at least 100 ms). */
+const INTERVALS = [
+  ['monitor-interval-ms', DEFAULTS.monitorIntervalMs, 3_600_000],
+  ['maintenance-interval-ms', DEFAULTS.maintenanceIntervalMs, 3_600_000],
+  ['backup-check-interval-ms', DEFAULTS.backupCheckIntervalMs, 3_600_000],
+  ['archive-interval-ms', DEFAULTS.archiveIntervalMs, 86_400_000],
+  ['metrics-interval-ms', DEFAULTS.metricsIntervalMs, 3_600_000],
+] as const satisfies ReadonlyArray<readonly [Flag, number, number]>;
+
 export function parseServeArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): BerthConfig {
   const { values } = parseArgs({ args: argv, options: SERVE_OPTIONS, allowPositionals: false, strict: true });
-  const get = (flag: keyof typeof SERVE_OPTIONS, envName: string): string | undefined =>
-    (values[flag] as string | undefined) ?? env[envName];
+  const get = (flag: Flag): string | undefined => (values[flag] as string | undefined) ?? env[envName(flag)];
+  const interval = (flag: (typeof INTERVALS)[number][0]): number => {
+    const [, fallback, max] = INTERVALS.find(([name]) => name === flag)!;
+    return parseInteger(flag, get(flag) ?? String(fallback), 100, max);
+  };
   return {
-    host: get('host', 'BERTH_HOST') ?? DEFAULTS.host,
-    port: parseInteger('port', get('port', 'BERTH_PORT') ?? String(DEFAULTS.port), 0, 65535),
-    dataDir: path.resolve(get('data-dir', 'BERTH_DATA_DIR') ?? defaultDataDir()),
-    defaultRegion: get('region', 'BERTH_REGION') ?? DEFAULTS.region,
-    advertiseHost: get('advertise-host', 'BERTH_ADVERTISE_HOST') ?? DEFAULTS.advertiseHost,
+    host: get('host') ?? DEFAULTS.host,
+    port: parseInteger('port', get('port') ?? String(DEFAULTS.port), 0, 65535),
+    dataDir: path.resolve(get('data-dir') ?? defaultDataDir()),
+    defaultRegion: get('region') ?? DEFAULTS.region,
+    advertiseHost: get('advertise-host') ?? DEFAULTS.advertiseHost,
     stopDatabasesOnExit: Boolean(values['stop-databases-on-exit']) || env.BERTH_STOP_DATABASES_ON_EXIT === 'true',
-    databasePorts: parsePortRange(get('database-ports', 'BERTH_DATABASE_PORTS') ?? DEFAULTS.databasePorts),
-    pageSize: parseInteger('page-size', get('page-size', 'BERTH_PAGE_SIZE') ?? String(DEFAULTS.pageSize), 1, 1000),
-    monitorIntervalMs: parseInteger(
-      'monitor-interval-ms',
-      get('monitor-interval-ms', 'BERTH_MONITOR_INTERVAL_MS') ?? String(DEFAULTS.monitorIntervalMs),
-      100,
-      3_600_000,
-    ),
-    maintenanceIntervalMs: parseInteger(
-      'maintenance-interval-ms',
-      get('maintenance-interval-ms', 'BERTH_MAINTENANCE_INTERVAL_MS') ?? String(DEFAULTS.maintenanceIntervalMs),
-      100,
-      3_600_000,
-    ),
-    backupCheckIntervalMs: parseInteger(
-      'backup-check-interval-ms',
-      get('backup-check-interval-ms', 'BERTH_BACKUP_CHECK_INTERVAL_MS') ?? String(DEFAULTS.backupCheckIntervalMs),
-      100,
-      3_600_000,
-    ),
-    archiveIntervalMs: parseInteger(
-      'archive-interval-ms',
-      get('archive-interval-ms', 'BERTH_ARCHIVE_INTERVAL_MS') ?? String(DEFAULTS.archiveIntervalMs),
-      100,
-      86_400_000,
-    ),
-    metricsIntervalMs: parseInteger(
-      'metrics-interval-ms',
-      get('metrics-interval-ms', 'BERTH_METRICS_INTERVAL_MS') ?? String(DEFAULTS.metricsIntervalMs),
-      100,
-      3_600_000,
-    ),
-    publicListenAddresses: parseListenAddresses(get('public-listen-addresses', 'BERTH_PUBLIC_LISTEN_ADDRESSES') ?? DEFAULTS.publicListenAddresses),
+    databasePorts: parsePortRange(get('database-ports') ?? DEFAULTS.databasePorts),
+    pageSize: parseInteger('page-size', get('page-size') ?? String(DEFAULTS.pageSize), 1, 1000),
+    monitorIntervalMs: interval('monitor-interval-ms'),
+    maintenanceIntervalMs: interval('maintenance-interval-ms'),
+    backupCheckIntervalMs: interval('backup-check-interval-ms'),
+    archiveIntervalMs: interval('archive-interval-ms'),
+    metricsIntervalMs: interval('metrics-interval-ms'),
+    publicListenAddresses: parseListenAddresses(get('public-listen-addresses') ?? DEFAULTS.publicListenAddresses),
   };
 }
 

@@ -5,10 +5,14 @@ import { GetRelationalDatabaseCommand, GetRelationalDatabaseEventsCommand } from
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDatabase } from './helpers/databases.js';
 import { InProcessBerth, ManualClock } from './helpers/in-process-berth.js';
+import { ENGINE_BLUEPRINT, engineAvailable, type TestEngine } from './helpers/sql.js';
 
 const DAY = 24 * 3600_000;
 
-describe('automatic backups on an injected clock', () => {
+/** Archived change files: PostgreSQL WAL segments, MariaDB binary logs. */
+const ARCHIVED: Record<TestEngine, RegExp> = { postgres: /^[0-9A-F]{24}\.gz$/, mysql: /^mariadb-bin\.\d+$/ };
+
+describe.each((['postgres', 'mysql'] as const).filter(engineAvailable))('automatic backups on an injected clock (%s)', (engine) => {
   // 2026-11-29 04:00 UTC; the backup window is 05:00-05:30 every day.
   const start = Date.parse('2026-11-29T04:00:00Z');
   const clock = new ManualClock(new Date(start));
@@ -20,7 +24,7 @@ describe('automatic backups on an injected clock', () => {
   /** The WAL segments in the archive (24 hex digits), oldest first. */
   const archivedSegments = async () =>
     (await readdir(path.join(running.dataDir, 'archive', databaseId)))
-      .filter((name) => /^[0-9A-F]{24}\.gz$/.test(name))
+      .filter((name) => ARCHIVED[engine].test(name))
       .sort();
   const latestRestorable = async () =>
     (await running.client.send(new GetRelationalDatabaseCommand({ relationalDatabaseName: 'scheduled-db' }))).relationalDatabase!
@@ -29,6 +33,7 @@ describe('automatic backups on an injected clock', () => {
   beforeAll(async () => {
     running = await InProcessBerth.start(clock);
     const db = await createDatabase(running.client, 'scheduled-db', {
+      relationalDatabaseBlueprintId: ENGINE_BLUEPRINT[engine],
       preferredBackupWindow: '05:00-05:30',
       preferredMaintenanceWindow: 'wed:10:00-wed:10:30',
     });

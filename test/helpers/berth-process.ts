@@ -12,6 +12,8 @@ export const BERTH_BIN = path.join(REPO_ROOT, 'dist/src/cli/main.js');
 export const TEST_DIR_PREFIX = `berth-test-${process.env.BERTH_TEST_RUN ?? 'adhoc'}-`;
 
 export interface BerthOptions {
+  /** Let berth generate its key pair (read back from its start-up banner) instead of passing BERTH_* keys. */
+  generatedCredentials?: boolean;
   region?: string;
   pageSize?: number;
   extraArgs?: string[];
@@ -25,8 +27,8 @@ export interface BerthOptions {
  * whatever state the test left it in.
  */
 export class BerthProcess {
-  readonly accessKeyId = `AKTEST${randomBytes(6).toString('hex').toUpperCase()}`;
-  readonly secretAccessKey = randomBytes(24).toString('base64');
+  accessKeyId = `AKTEST${randomBytes(6).toString('hex').toUpperCase()}`;
+  secretAccessKey = randomBytes(24).toString('base64');
   readonly region: string;
   url = '';
   output = '';
@@ -91,13 +93,12 @@ export class BerthProcess {
       ...(this.options.pageSize ? ['--page-size', String(this.options.pageSize)] : []),
       ...(this.options.extraArgs ?? []),
     ];
+    const keys = this.options.generatedCredentials
+      ? {}
+      : { BERTH_ACCESS_KEY_ID: this.accessKeyId, BERTH_SECRET_ACCESS_KEY: this.secretAccessKey };
+    const { BERTH_ACCESS_KEY_ID: _id, BERTH_SECRET_ACCESS_KEY: _secret, ...inherited } = process.env;
     const child = spawn(process.execPath, args, {
-      env: {
-        ...process.env,
-        BERTH_ACCESS_KEY_ID: this.accessKeyId,
-        BERTH_SECRET_ACCESS_KEY: this.secretAccessKey,
-        ...this.options.env,
-      },
+      env: { ...inherited, ...keys, ...this.options.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.child = child;
@@ -108,6 +109,10 @@ export class BerthProcess {
         const match = /listening on (http:\/\/\S+)/.exec(this.output);
         if (match) {
           clearTimeout(timer);
+          if (this.options.generatedCredentials) {
+            this.accessKeyId = /access key id:\s+(\S+)/.exec(this.output)![1]!;
+            this.secretAccessKey = /secret access key:\s+(\S+)/.exec(this.output)![1]!;
+          }
           resolve(match[1]!);
         }
       };

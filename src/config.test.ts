@@ -1,0 +1,36 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, parseServeArgs } from './config.js';
+
+describe('parseServeArgs', () => {
+  it('uses the embedded defaults', () => {
+    const config = parseServeArgs(['--data-dir', '/tmp/x'], {});
+    expect(config).toMatchObject({
+      host: '127.0.0.1',
+      port: 8080,
+      defaultRegion: 'us-east-1',
+      advertiseHost: 'localhost',
+      databasePorts: { first: 54320, last: 54999 },
+      pageSize: 25,
+      stopDatabasesOnExit: false,
+      publicListenAddresses: ['*'],
+      metricsIntervalMs: 60_000,
+    });
+  });
+
+  it('reads flags before BERTH_* variables', () => {
+    const env = { BERTH_PORT: '9000', BERTH_REGION: 'eu-west-1', BERTH_ARCHIVE_INTERVAL_MS: '5000', BERTH_PUBLIC_LISTEN_ADDRESSES: '10.0.0.5, ::' };
+    const config = parseServeArgs(['--port', '9100', '--data-dir', '/d'], env);
+    expect(config.port).toBe(9100);
+    expect(config.defaultRegion).toBe('eu-west-1');
+    expect(config.archiveIntervalMs).toBe(5000);
+    expect(config.publicListenAddresses).toEqual(['10.0.0.5', '::']);
+  });
+
+  it('refuses what it cannot use, saying what is allowed', () => {
+    expect(() => parseServeArgs(['--port', 'eighty'], {})).toThrow(ConfigError);
+    expect(() => parseServeArgs(['--database-ports', '5000-4000'], {})).toThrow(/below/);
+    expect(() => parseServeArgs(['--monitor-interval-ms', '5'], {})).toThrow(/between 100 and/);
+    expect(() => parseServeArgs(['--public-listen-addresses', 'example.com'], {})).toThrow(/not an IP address/);
+    expect(() => parseServeArgs(['--no-such-flag'], {})).toThrow();
+  });
+});
