@@ -80,7 +80,7 @@ describe('the wire protocol and its errors', () => {
     expectErrorShape(await raw({ target: `${TARGET}GetRegions`, body: '[1,2]' }), 'SerializationException', 400);
   });
 
-  it('rejects a body over the size limit without reading it all', async () => {
+  it('rejects a body over the size limit with a modelled error the client receives', async () => {
     const response = await raw({ target: `${TARGET}GetRegions`, body: JSON.stringify({ pad: 'x'.repeat(2 * 1024 * 1024) }) });
     expectErrorShape(response, 'InvalidInputException', 400, 'RequestEntityTooLarge');
   });

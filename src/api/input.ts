@@ -1,7 +1,8 @@
 import { InvalidInputException } from './errors.js';
 import model from './model/lightsail-inputs.json' with { type: 'json' };
 
-interface SlimShape {
+/** A shape of the slimmed Lightsail input model (src/api/model/lightsail-inputs.json). */
+export interface SlimShape {
   type: string;
   members?: Record<string, string>;
   member?: string;

@@ -41,6 +41,11 @@ export class Instances {
     this.backups = new Backups(store, this, environment.dataDir, clock);
   }
 
+  /** berth's data dir (kept out of what the API answers). */
+  get dataRoot(): string {
+    return this.environment.dataDir;
+  }
+
   dataDirOf(databaseId: string): string {
     return path.join(this.environment.dataDir, 'databases', databaseId);
   }

@@ -17,6 +17,8 @@ export const TARGET_PREFIX = 'Lightsail_20161128.';
 /** berth's own signed operations (pending maintenance now...), beside Lightsail's. */
 export const ADMIN_TARGET_PREFIX = 'BerthAdmin_20261127.';
 export const MAX_BODY_BYTES = 1024 * 1024;
+/** An oversized body is read and dropped up to this size, so the client gets its answer; beyond, the socket is cut. */
+const MAX_DRAINED_BYTES = 64 * 1024 * 1024;
 
 export interface RequestContext {
   requestId: string;
@@ -41,7 +43,14 @@ export interface PipelineOptions {
   log: RequestLog;
 }
 
-class BodyTooLarge extends Error {}
+class BodyTooLarge extends Error {
+  constructor(readonly drained: boolean) {
+    super('request body too large');
+  }
+}
+
+/** The client went away before sending its whole request: nobody to answer. */
+class ClientClosedRequest extends Error {}
 
 /**
  * The whole request pipeline, in order:
@@ -87,10 +96,15 @@ export function createPipeline(options: PipelineOptions) {
       const output = await handler({ requestId, accountId: options.accountId, region, operation }, input);
       sendJson(res, 200, toWire(output));
     } catch (error) {
+      if (error instanceof ClientClosedRequest) {
+        status = 499;
+        res.destroy();
+        return;
+      }
       const apiError = toApiError(error, requestId, options.log);
       status = apiError.status;
       errorType = apiError.type;
-      if (error instanceof BodyTooLarge) res.setHeader('Connection', 'close');
+      if (error instanceof BodyTooLarge && !error.drained) res.setHeader('Connection', 'close');
       res.setHeader('x-amzn-ErrorType', apiError.type);
       sendJson(res, apiError.status, apiError.toBody());
     } finally {
@@ -140,17 +154,48 @@ function parseJson(body: Buffer): unknown {
   return value;
 }
 
-async function readBody(req: IncomingMessage): Promise<Buffer> {
-  const declared = Number(req.headers['content-length'] ?? 0);
-  if (declared > MAX_BODY_BYTES) throw new BodyTooLarge();
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) throw new BodyTooLarge();
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
+/** Once a body is known to be too large, the refusal waits until the client stops sending for this long. */
+const DRAIN_IDLE_MS = 1000;
+
+/**
+ * Reads the body up to the limit. A larger one is refused, but only once the
+ * client has finished sending (or paused, or passed a cap): a client that
+ * writes everything before it reads, even with Connection: close, then gets
+ * the error instead of a reset connection.
+ */
+function readBody(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const declared = Number(req.headers['content-length'] ?? 0);
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let settled = false;
+    let tooLarge = declared > MAX_BODY_BYTES;
+    let idle: NodeJS.Timeout | undefined;
+    const settle = (outcome: () => void) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(idle);
+      outcome();
+    };
+    const refuseWhenQuiet = () => {
+      clearTimeout(idle);
+      idle = setTimeout(() => settle(() => reject(new BodyTooLarge(false))), DRAIN_IDLE_MS);
+    };
+    if (declared > MAX_DRAINED_BYTES) settle(() => reject(new BodyTooLarge(false)));
+    else if (tooLarge) refuseWhenQuiet();
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_DRAINED_BYTES) settle(() => reject(new BodyTooLarge(false)));
+      else if (size > MAX_BODY_BYTES) tooLarge = true;
+      if (tooLarge) refuseWhenQuiet();
+      else chunks.push(chunk);
+    });
+    req.on('end', () => settle(() => (tooLarge ? reject(new BodyTooLarge(true)) : resolve(Buffer.concat(chunks)))));
+    req.on('close', () => {
+      if (!req.complete) settle(() => reject(new ClientClosedRequest()));
+    });
+    req.on('error', () => settle(() => reject(new ClientClosedRequest())));
+  });
 }
 
 function toApiError(error: unknown, requestId: string, log: RequestLog): ApiError {

@@ -41,7 +41,7 @@ export function nowSeconds(context: ServiceContext): number {
 export function requireDatabase(context: ServiceContext, scope: Scope, name: string): DatabaseRecord {
   const database = context.store.databases.findByName(scope, name);
   if (!database) {
-    throw new NotFoundException(`The Relational Database does not exist: ${name}`, {
+    throw new NotFoundException(`The Relational Database does not exist: ${name.slice(0, 255)}`, {
       tip: 'Check that the database name is correct and that it exists in this Region.',
     });
   }

@@ -49,8 +49,11 @@ export async function getRelationalDatabaseLogEvents(
       if (error instanceof EngineInputError) throw new InvalidInputException(error.message, { code: 'InvalidPageToken' });
       throw error;
     });
+  // The engines log their own paths; the caller has no business knowing berth's file layout.
+  const dataRoot = context.instances.dataRoot;
+  const redact = (message: string) => message.split(dataRoot).join('<data>');
   return {
-    resourceLogEvents: page.events.map((event) => ({ createdAt: event.createdAt, message: event.message })),
+    resourceLogEvents: page.events.map((event) => ({ createdAt: event.createdAt, message: redact(event.message) })),
     nextForwardToken: page.nextForward === undefined ? undefined : encodePageToken(request.operation, page.nextForward),
     nextBackwardToken: page.nextBackward === undefined ? undefined : encodePageToken(request.operation, page.nextBackward),
   };

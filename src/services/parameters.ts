@@ -78,7 +78,10 @@ export async function updateRelationalDatabaseParameters(
     try {
       await engine.applyParameters(spec, changes);
     } catch (error) {
-      if (error instanceof EngineInputError) throw new InvalidInputException(error.message, { code: 'InvalidParameter' });
+      if (error instanceof EngineInputError) {
+        // Engine messages must not reveal berth's file layout.
+        throw new InvalidInputException(error.message.split(context.instances.dataRoot).join('<data>'), { code: 'InvalidParameter' });
+      }
       throw error;
     }
     return engine.pendingRebootParameters(spec);

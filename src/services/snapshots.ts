@@ -22,7 +22,7 @@ export const SNAPSHOT_ZONE = 'all';
 export function requireSnapshot(context: ServiceContext, scope: Scope, name: string): SnapshotRecord {
   const snapshot = context.store.snapshots.findByName(scope, name);
   if (!snapshot) {
-    throw new NotFoundException(`The Relational Database Snapshot does not exist: ${name}`, {
+    throw new NotFoundException(`The Relational Database Snapshot does not exist: ${name.slice(0, 255)}`, {
       tip: 'Check that the snapshot name is correct and that it exists in this Region.',
     });
   }

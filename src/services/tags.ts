@@ -21,7 +21,7 @@ function findResource(context: ServiceContext, scope: Scope, name: string, arn: 
     ? { id: database.id, name: database.name, arn: database.arn, resourceType: 'RelationalDatabase', availabilityZone: database.availabilityZone }
     : snapshot && { id: snapshot.id, name: snapshot.name, arn: snapshot.arn, resourceType: 'RelationalDatabaseSnapshot', availabilityZone: 'all' };
   if (!resource) {
-    throw new NotFoundException(`The resource does not exist: ${name}`, {
+    throw new NotFoundException(`The resource does not exist: ${name.slice(0, 255)}`, {
       tip: 'Tags apply to relational databases and their snapshots in this Region; check the resource name.',
     });
   }

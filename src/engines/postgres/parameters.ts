@@ -374,7 +374,8 @@ async function configValue(
       .map((line) => /\b(FATAL|ERROR|DETAIL|HINT):\s+(.*)$/.exec(line))
       .filter((m): m is RegExpExecArray => m !== null)
       .map((m) => m[2]!);
-    return { error: messages.length > 0 ? messages.join(' ') : `postgres -C failed: ${(err as Error).message.split('\n')[0]}` };
+    // The exec error names the command line with berth's paths: say only that PostgreSQL refused.
+    return { error: messages.length > 0 ? messages.join(' ') : 'PostgreSQL rejects this value' };
   }
 }
 
