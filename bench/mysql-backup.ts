@@ -14,20 +14,17 @@
  *
  *   npx vite-node bench/mysql-backup.ts [-- --size-mb 600 --runs 3 --replay-mb 100 --dir /tmp]
  */
-import { execFile } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { parseArgs, promisify } from 'node:util';
+import { parseArgs } from 'node:util';
 import mysql from 'mysql2/promise';
-import { freeLoopbackPort } from '../src/engines/conformance/net.js';
-import { createOpensslTls } from '../src/engines/conformance/tls.js';
 import type { InstanceSpec } from '../src/engines/driver.js';
 import { masterConnectionOptions } from '../src/engines/mysql/master-connection.js';
 import { MysqlDriver } from '../src/engines/mysql/mysql-driver.js';
+import { benchBackupVersusCopy, benchInstances, benchPointInTime, dirBytes, MB, mbps, median, timed } from './engine-bench.js';
 import { summary } from './stats.js';
 
-const execFileAsync = promisify(execFile);
 const { values } = parseArgs({
   args: process.argv.slice(2).filter((a) => a !== '--'),
   options: {
@@ -43,37 +40,19 @@ const runs = Number(values.runs);
 const pitrRuns = Number(values['pitr-runs']);
 const replayMb = Number(values['replay-mb']);
 const PASSWORD = 'bench-Pass-1';
-const MB = 1024 * 1024;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
-const mbps = (bytes: number, ms: number) => bytes / MB / (ms / 1000);
 
-const rootDir = await fs.mkdtemp(path.join(values.dir as string, 'berth-bench-mybackup-'));
-await fs.chmod(rootDir, 0o711);
-const tls = await createOpensslTls();
-const driver = new MysqlDriver({ rootDir });
-const blueprintId = driver.blueprints()[0]?.blueprintId;
-if (!blueprintId) throw new Error(`no MariaDB here: ${JSON.stringify(driver.discovery())}`);
-const specs: InstanceSpec[] = [];
-let counter = 0;
-
-async function newSpec(): Promise<InstanceSpec> {
-  const id = `bench-${++counter}`;
-  const spec: InstanceSpec = {
-    id, blueprintId: blueprintId as string, dataDir: path.join(rootDir, 'instances', id), port: await freeLoopbackPort(),
-    publiclyAccessible: false, ramSizeInGb: 1, cpuCount: 2, masterUsername: 'dbmaster', masterDatabaseName: 'appdb',
-  };
-  specs.push(spec);
-  return spec;
-}
-
-async function running(): Promise<InstanceSpec> {
-  const spec = await newSpec();
-  await driver.provision(spec, await tls.makeServerTls());
-  await driver.start(spec);
-  await driver.ensureMasterUser(spec, PASSWORD);
-  return spec;
-}
+const bench = await benchInstances({
+  parentDir: values.dir as string,
+  prefix: 'berth-bench-mybackup-',
+  driver: (rootDir) => new MysqlDriver({ rootDir }),
+  blueprintId: (driver) => {
+    const blueprintId = driver.blueprints()[0]?.blueprintId;
+    if (!blueprintId) throw new Error(`no MariaDB here: ${JSON.stringify(driver.discovery())}`);
+    return blueprintId;
+  },
+  password: PASSWORD,
+});
+const { rootDir, tls, driver, newSpec, running, destroy } = bench;
 
 async function sql(spec: InstanceSpec, text: string): Promise<mysql.RowDataPacket[]> {
   const c = await mysql.createConnection(masterConnectionOptions(spec, { host: 'localhost', caPem: tls.ca, password: PASSWORD }));
@@ -83,22 +62,6 @@ async function sql(spec: InstanceSpec, text: string): Promise<mysql.RowDataPacke
   } finally {
     await c.end();
   }
-}
-
-async function dirBytes(dir: string): Promise<number> {
-  const { stdout } = await execFileAsync('du', ['-sb', dir]);
-  return Number(stdout.split('\t')[0]);
-}
-
-async function timed<T>(work: () => Promise<T>): Promise<[T, number]> {
-  const t0 = performance.now();
-  const result = await work();
-  return [result, performance.now() - t0];
-}
-
-async function destroy(spec: InstanceSpec): Promise<void> {
-  await driver.destroy(spec);
-  specs.splice(specs.indexOf(spec), 1);
 }
 
 /** ≈ 1 KB rows in statements of 20 000 rows (≈ 20 MB each). */
@@ -121,95 +84,26 @@ async function benchBackupRestore(): Promise<void> {
       `datadir ${((await dirBytes(datadir)) / MB).toFixed(0)} MB`,
   );
 
-  const series = () => ({ ms: [] as number[], rate: [] as number[], cp: [] as number[], cpRate: [] as number[], ratio: [] as number[], cpSync: [] as number[] });
-  const backup = series();
-  const restore = series();
-  let size0 = 0;
-  for (let run = 0; run < runs; run++) {
-    const copyDir = path.join(rootDir, `cp-${run}`);
-    const [, cpMs] = await timed(() => execFileAsync('cp', ['-a', datadir, copyDir]));
-    const [, cpSyncMs] = await timed(() => execFileAsync('sync', ['-f', copyDir]));
-    const copied = await dirBytes(copyDir);
-    await fs.rm(copyDir, { recursive: true, force: true });
-    backup.cpSync.push(cpMs + cpSyncMs);
-    const backupDir = path.join(rootDir, 'backups', `b-${run}`);
-    const [manifest, backupMs] = await timed(() => driver.backup(spec, backupDir));
-    size0 = manifest.sizeBytes;
-    backup.ms.push(backupMs);
-    backup.rate.push(mbps(manifest.sizeBytes, backupMs));
-    backup.cp.push(cpMs);
-    backup.cpRate.push(mbps(copied, cpMs));
-    backup.ratio.push(mbps(manifest.sizeBytes, backupMs) / mbps(copied, cpMs));
-
-    const cpRestore = path.join(rootDir, `cpr-${run}`);
-    const [, cprMs] = await timed(() => execFileAsync('cp', ['-a', backupDir, cpRestore]));
-    const [, cprSyncMs] = await timed(() => execFileAsync('sync', ['-f', cpRestore]));
-    await fs.rm(cpRestore, { recursive: true, force: true });
-    restore.cpSync.push(cprMs + cprSyncMs);
-    const target = await newSpec();
-    const [, restoreMs] = await timed(async () => driver.restore(target, await tls.makeServerTls(), { backupDir }));
-    restore.ms.push(restoreMs);
-    restore.rate.push(mbps(manifest.sizeBytes, restoreMs));
-    restore.cp.push(cprMs);
-    restore.cpRate.push(mbps(manifest.sizeBytes, cprMs));
-    restore.ratio.push(mbps(manifest.sizeBytes, restoreMs) / mbps(manifest.sizeBytes, cprMs));
-    const count = Number((await sql(target, 'SELECT count(*) AS n FROM wide'))[0]?.n);
-    if (count !== rows) throw new Error(`restored ${count} rows instead of ${rows}`);
-    await destroy(target);
-    await fs.rm(backupDir, { recursive: true, force: true });
-  }
-  console.log(`backup of ${(size0 / MB).toFixed(0)} MB (${runs} runs, medians):`);
-  console.log(`  driver.backup    ${median(backup.ms).toFixed(0)} ms, ${median(backup.rate).toFixed(0)} MB/s`);
-  console.log(`  cp -a datadir    ${median(backup.cp).toFixed(0)} ms, ${median(backup.cpRate).toFixed(0)} MB/s (all of it: redo log, ibtmp1 included)`);
-  console.log(`  ratio backup/cp  ${median(backup.ratio).toFixed(2)} (MB/s over MB/s); cp -a + sync -f: ${median(backup.cpSync).toFixed(0)} ms`);
-  console.log(`restore of that backup into a new instance, ready (${runs} runs, medians):`);
-  console.log(`  driver.restore   ${median(restore.ms).toFixed(0)} ms, ${median(restore.rate).toFixed(0)} MB/s`);
-  console.log(`  cp -a backup     ${median(restore.cp).toFixed(0)} ms, ${median(restore.cpRate).toFixed(0)} MB/s`);
-  console.log(`  ratio restore/cp ${median(restore.ratio).toFixed(2)}; cp -a + sync -f: ${median(restore.cpSync).toFixed(0)} ms`);
+  await benchBackupVersusCopy(bench, spec, {
+    sourceDir: datadir,
+    runs,
+    rows,
+    countRows: async (target) => Number((await sql(target, 'SELECT count(*) AS n FROM wide'))[0]?.n),
+    labelWidth: 16,
+    sourceLabel: 'cp -a datadir',
+    sourceNote: '(all of it: redo log, ibtmp1 included)',
+  });
   await destroy(spec);
 }
 
 async function benchPitr(): Promise<void> {
-  const spec = await running();
-  const archive = path.join(rootDir, 'archive', spec.id);
-  await driver.setArchiving(spec, archive);
-  await sql(spec, 'CREATE TABLE pitr (id INT AUTO_INCREMENT PRIMARY KEY, tag VARCHAR(10) NOT NULL) ENGINE=InnoDB');
-  const backupDir = path.join(rootDir, 'backups', 'pitr');
-  const [manifest, smallBackupMs] = await timed(() => driver.backup(spec, backupDir));
-  const cpSmall: number[] = [];
-  for (let run = 0; run < 3; run++) {
-    const to = path.join(rootDir, `cp-small-${run}`);
-    cpSmall.push((await timed(() => execFileAsync('cp', ['-a', backupDir, to])))[1]);
-    await fs.rm(to, { recursive: true, force: true });
-  }
-  const flushBusy: number[] = [];
-  await sql(spec, "INSERT INTO pitr (tag) SELECT 'A' FROM mysql.seq_1_to_1000");
-  await sleep(1100);
-  const t = new Date();
-  await sleep(1100);
-  await sql(spec, "INSERT INTO pitr (tag) SELECT 'B' FROM mysql.seq_1_to_1000");
-  const [latest, flushMs] = await timed(() => driver.flushArchive(spec, archive));
-  flushBusy.push(flushMs);
-  const plain: number[] = [];
-  const atT: number[] = [];
-  const atLatest: number[] = [];
-  for (let run = 0; run < pitrRuns; run++) {
-    for (const [target, into] of [[undefined, plain], [t, atT], [latest, atLatest]] as const) {
-      const restored = await newSpec();
-      const source = target ? { backupDir, archiveDir: archive, targetTime: target } : { backupDir };
-      const [, ms] = await timed(async () => driver.restore(restored, await tls.makeServerTls(), source));
-      into.push(ms);
-      const n = Number((await sql(restored, 'SELECT count(*) AS n FROM pitr'))[0]?.n);
-      if (n !== (target === undefined ? 0 : target === t ? 1000 : 2000)) throw new Error(`PITR restored ${n} rows`);
-      await destroy(restored);
-    }
-  }
-  for (let run = 0; run < 5; run++) {
-    await sql(spec, "INSERT INTO pitr (tag) SELECT 'C' FROM mysql.seq_1_to_10");
-    flushBusy.push((await timed(() => driver.flushArchive(spec, archive)))[1]);
-  }
-  const idle: number[] = [];
-  for (let run = 0; run < 5; run++) idle.push((await timed(() => driver.flushArchive(spec, archive)))[1]);
+  const { spec, archive, backupDir, manifest, backupMs: smallBackupMs, cpSmall, plain, atT, atLatest, flushBusy, idle } = await benchPointInTime(bench, {
+    sql,
+    createTable: 'CREATE TABLE pitr (id INT AUTO_INCREMENT PRIMARY KEY, tag VARCHAR(10) NOT NULL) ENGINE=InnoDB',
+    insert: (tag, rows) => `INSERT INTO pitr (tag) SELECT '${tag}' FROM mysql.seq_1_to_${rows}`,
+    pitrRuns,
+    plainRestore: true,
+  });
 
   // A longer replay: --replay-mb of rows after the backup, restored to the latest flush.
   await sql(spec, 'CREATE TABLE wide (id INT PRIMARY KEY, pad VARCHAR(1000) NOT NULL) ENGINE=InnoDB');
@@ -248,7 +142,5 @@ try {
   await benchBackupRestore();
   await benchPitr();
 } finally {
-  for (const spec of specs.splice(0)) await driver.destroy(spec).catch(() => undefined);
-  await tls.cleanup();
-  await fs.rm(rootDir, { recursive: true, force: true });
+  await bench.dispose();
 }

@@ -19,6 +19,7 @@ import { processPssBytes } from '../src/supervisor/process-info.js';
 import { sleep } from '../src/supervisor/wait.js';
 import { MysqlDriver } from '../src/engines/mysql/mysql-driver.js';
 import { ensureTemplate, templateDir } from '../src/engines/mysql/template.js';
+import { median, timeCreate, timeStopDestroy } from './engine-bench.js';
 
 const runs = Number(process.argv[2] ?? 7);
 const execFileAsync = promisify(execFile);
@@ -44,7 +45,6 @@ function freePort(): Promise<number> {
   });
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
 const mb = (bytes: number) => (bytes / 1024 / 1024).toFixed(1);
 
 const rootDir = await fs.mkdtemp(path.join(os.tmpdir(), 'berth-bench-mysql-'));
@@ -81,20 +81,8 @@ try {
     };
     specs.push(spec);
     const material = await selfSignedTls(tlsDir, `server-${run}`);
-    const t0 = performance.now();
-    await driver.provision(spec, material);
-    const t1 = performance.now();
-    await driver.start(spec);
-    const t2 = performance.now();
-    await driver.ensureMasterUser(spec, 'bench-Pass-1');
-    const t3 = performance.now();
-    await driver.verifyConnection(spec, { host: 'localhost', caPem: material.caPem, password: 'bench-Pass-1' });
-    const t4 = performance.now();
-    phases.provision?.push(t1 - t0);
-    phases.start?.push(t2 - t1);
-    phases.user?.push(t3 - t2);
-    phases.verify?.push(t4 - t3);
-    phases.total?.push(t4 - t0);
+    const times = await timeCreate(driver, spec, material, { caPem: material.caPem, password: 'bench-Pass-1' });
+    for (const [name, ms] of Object.entries(times)) phases[name]?.push(ms);
     const next = await selfSignedTls(tlsDir, `next-${run}`);
     const t5 = performance.now();
     await driver.reloadTls(spec, next);
@@ -104,14 +92,7 @@ try {
   const pss = await Promise.all(specs.map(async (spec) => processPssBytes((await driver.status(spec)).pid ?? 0)));
   console.log(`idle PSS per mariadbd with ${specs.length} instances running (1 GB bundle): median ${mb(median(pss))} MB, ` +
     `min ${mb(Math.min(...pss))} MB, max ${mb(Math.max(...pss))} MB`);
-  for (const spec of specs.splice(0)) {
-    const t0 = performance.now();
-    await driver.stop(spec);
-    const t1 = performance.now();
-    await driver.destroy(spec);
-    phases.stop?.push(t1 - t0);
-    phases.destroy?.push(performance.now() - t1);
-  }
+  await timeStopDestroy(driver, specs, phases);
   console.log(`${blueprintId} (MariaDB ${found.server.version}), ${runs} runs, medians (ms):`);
   for (const [name, xs] of Object.entries(phases)) console.log(`  ${name.padEnd(10)} ${median(xs).toFixed(1)}  (n=${xs.length})`);
 } finally {

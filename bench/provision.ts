@@ -14,10 +14,10 @@ import type { InstanceSpec } from '../src/engines/driver.js';
 import { childProcessIds, processPssBytes } from '../src/supervisor/process-info.js';
 import { sleep } from '../src/supervisor/wait.js';
 import { PostgresDriver } from '../src/engines/postgres/postgres-driver.js';
+import { median, timeCreate, timeStopDestroy } from './engine-bench.js';
 
 const blueprintId = process.argv[2] ?? 'postgres_17';
 const runs = Number(process.argv[3] ?? 7);
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
 
 const rootDir = await fs.mkdtemp(path.join(os.tmpdir(), 'berth-'));
 await fs.chmod(rootDir, 0o711);
@@ -36,24 +36,12 @@ try {
     };
     specs.push(spec);
     const material = await tls.makeServerTls();
-    const t0 = performance.now();
-    await driver.provision(spec, material);
-    const t1 = performance.now();
-    await driver.start(spec);
-    const t2 = performance.now();
-    await driver.ensureMasterUser(spec, 'bench-Pass-1');
-    const t3 = performance.now();
-    await driver.verifyConnection(spec, { host: 'localhost', caPem: tls.ca, password: 'bench-Pass-1' });
-    const t4 = performance.now();
+    const times = await timeCreate(driver, spec, material, { caPem: tls.ca, password: 'bench-Pass-1' });
     if (run === 0) {
-      console.log(`first run (binaries install + template initdb included): ${(t4 - t0).toFixed(0)} ms`);
+      console.log(`first run (binaries install + template initdb included): ${times.total.toFixed(0)} ms`);
       continue;
     }
-    phases.provision?.push(t1 - t0);
-    phases.start?.push(t2 - t1);
-    phases.user?.push(t3 - t2);
-    phases.verify?.push(t4 - t3);
-    phases.total?.push(t4 - t0);
+    for (const [name, ms] of Object.entries(times)) phases[name]?.push(ms);
   }
   await sleep(2_000); // let startup work settle
   const { pid } = await driver.status(specs[specs.length - 1] as InstanceSpec);
@@ -64,14 +52,7 @@ try {
     console.log(`idle PSS of one instance (postmaster + ${pids.length - 1} children, ${specs.length} instances running): ` +
       `${mb(pss.reduce((a, b) => a + b, 0))} MB (postmaster ${mb(pss[0] ?? 0)} MB)`);
   }
-  for (const spec of specs.splice(0)) {
-    const t0 = performance.now();
-    await driver.stop(spec);
-    const t1 = performance.now();
-    await driver.destroy(spec);
-    phases.stop?.push(t1 - t0);
-    phases.destroy?.push(performance.now() - t1);
-  }
+  await timeStopDestroy(driver, specs, phases);
   console.log(`${blueprintId}, ${runs} runs, medians (ms):`);
   for (const [name, xs] of Object.entries(phases)) console.log(`  ${name.padEnd(10)} ${median(xs).toFixed(1)}`);
 } finally {

@@ -10,6 +10,7 @@ import fsSync, { type Dirent } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { fsyncDirectory, fsyncPath } from '../util/files.js';
 import type { BackupFile, BackupManifest } from './backup.js';
 
 const execFileAsync = promisify(execFile);
@@ -192,14 +193,8 @@ export async function syncFilesystem(dir: string): Promise<void> {
   await walk(dir);
 }
 
-async function fsyncPath(file: string): Promise<void> {
-  const handle = await fs.open(file, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}
+/** Order of the files in a manifest: by path, code unit by code unit. */
+export const byPath = (a: BackupFile, b: BackupFile) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
 
 export interface TreeCopyOptions {
   /** Skip this entry (path relative to the source root, `/`-separated; for a dir, its whole content). */
@@ -250,18 +245,8 @@ export async function copyTreeHashed(sourceRoot: string, targetRoot: string, opt
   await inLanes(files, 2, ({ relative }, copier) => copyOne(relative, copier));
   const copier = new Copier();
   for (const relative of options.copyLast ?? []) await copyOne(relative, copier);
-  copied.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  copied.sort(byPath);
   return { files: copied, directories };
-}
-
-/** fsync a directory (its entries: names created or renamed in it). */
-export async function fsyncDirectory(dir: string): Promise<void> {
-  const handle = await fs.open(dir, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
 }
 
 /**

@@ -37,12 +37,26 @@ export async function writeFileAtomic(file: string, data: string | Uint8Array, m
   await fsyncDirectory(dir);
 }
 
-export async function fsyncDirectory(dir: string): Promise<void> {
-  const handle = await open(dir, 'r');
+/** fsync a file, or a directory (its entries: the names created or renamed in it). */
+export async function fsyncPath(target: string): Promise<void> {
+  const handle = await open(target, 'r');
   try {
     await handle.sync();
   } finally {
     await handle.close();
+  }
+}
+
+/** fsync a directory: the names created or renamed in it. */
+export const fsyncDirectory = fsyncPath;
+
+/** The names in a directory; none when it does not exist. */
+export async function readdirIfExists(dir: string): Promise<string[]> {
+  try {
+    return await readdir(dir);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw error;
   }
 }
 

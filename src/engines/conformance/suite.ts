@@ -6,12 +6,12 @@
  *   describeDriverConformance('postgres 17', makeSubject, createOpensslTls);
  */
 import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, type TestContext } from 'vitest';
 import type { ConformanceTls } from './tls.js';
 import type { EngineDriver, InstanceSpec, VerifyOptions } from '../driver.js';
-import { freeLoopbackPort, listeningAddresses, waitUntil } from './net.js';
+import { destroyForSure, makeTestRoot, testSpec } from './instances.js';
+import { listeningAddresses, waitUntil } from './net.js';
 
 /** A SQL session as the master user; must swallow asynchronous errors (server killed under it). */
 export interface ConformanceClient {
@@ -20,14 +20,18 @@ export interface ConformanceClient {
 }
 
 export type ConformanceCase =
-  | 'lifecycle' | 'persistence' | 'foreignCa' | 'tlsReload' | 'brokenTlsReload' | 'masterPassword'
-  | 'crashRecovery' | 'loopbackOnly' | 'destroy' | 'idempotent';
+  | 'lifecycle' | 'persistence' | 'foreignCa' | 'tlsReload' | 'brokenTlsReload' | 'stoppedTlsReload' | 'masterPassword'
+  | 'crashRecovery' | 'loopbackOnly' | 'readopt' | 'longDataDir' | 'destroy' | 'idempotent';
 
 export interface ConformanceSubject {
   driver: EngineDriver;
   blueprintId: string;
   /** Open a verify-full TLS session as the master user (engine's own client library). */
   connect(spec: InstanceSpec, options: VerifyOptions): Promise<ConformanceClient>;
+  /** Another driver object on the same root (what berth restarting makes). */
+  reopen(): EngineDriver;
+  /** The directory of the instance's unix socket, and whether it is under /tmp instead of the data dir. */
+  socketDir(spec: InstanceSpec): { dir: string; inTmp: boolean };
   /** Cases this driver cannot run, with the reason (reported as skipped). */
   skip?: Partial<Record<ConformanceCase, string>>;
   cleanup(): Promise<void>;
@@ -54,8 +58,7 @@ export function describeDriverConformance(
     const t = () => tls ?? expect.unreachable('TLS fixture not created');
 
     beforeAll(async () => {
-      baseDir = await fs.mkdtemp(path.join(os.tmpdir(), 'berth-'));
-      await fs.chmod(baseDir, 0o711); // the service user must traverse it
+      baseDir = await makeTestRoot('conf');
       tls = await makeTls();
       subject = await makeSubject();
     });
@@ -78,26 +81,15 @@ export function describeDriverConformance(
     });
 
     /** A fresh spec (not yet provisioned), torn down after the case. */
-    async function newSpec(): Promise<InstanceSpec> {
-      const id = `conf-${process.pid}-${++counter}`;
-      const spec: InstanceSpec = {
-        id,
-        blueprintId: s().blueprintId,
-        dataDir: path.join(baseDir, 'instances', id),
-        port: await freeLoopbackPort(),
-        publiclyAccessible: false,
-        ramSizeInGb: 0.5,
-        cpuCount: 1,
-        masterUsername: 'dbmaster',
-        masterDatabaseName: 'appdb',
-      };
+    async function newSpec(overrides: Partial<InstanceSpec> = {}): Promise<InstanceSpec> {
+      const spec = await testSpec(baseDir, `conf-${process.pid}-${++counter}`, s().blueprintId, overrides);
       created.push(spec);
       return spec;
     }
 
     /** provision + start + ensureMasterUser with a certificate of the main CA. */
-    async function runningInstance(): Promise<InstanceSpec> {
-      const spec = await newSpec();
+    async function runningInstance(overrides: Partial<InstanceSpec> = {}): Promise<InstanceSpec> {
+      const spec = await newSpec(overrides);
       await s().driver.provision(spec, await t().makeServerTls());
       await s().driver.start(spec);
       await s().driver.ensureMasterUser(spec, PASSWORD);
@@ -171,6 +163,15 @@ export function describeDriverConformance(
       await verify(spec, t().ca);
     });
 
+    conformanceCase('stoppedTlsReload', 'reloadTls on a stopped instance writes the files for the next start', async () => {
+      const spec = await runningInstance();
+      await s().driver.stop(spec);
+      const other = await t().makeOtherCaServerTls();
+      await s().driver.reloadTls(spec, other);
+      await s().driver.start(spec);
+      await verify(spec, other.caPem);
+    });
+
     conformanceCase('masterPassword', 'setMasterPassword: the old password fails, the new one works', async () => {
       const spec = await runningInstance();
       await s().driver.setMasterPassword(spec, NEW_PASSWORD);
@@ -204,6 +205,27 @@ export function describeDriverConformance(
       }
       expect(listening.length, 'listening sockets on the port').toBeGreaterThan(0);
       for (const address of listening) expect(address).toMatch(/^(127\.|::1$|::ffff:127\.)/);
+    });
+
+    conformanceCase('readopt', 're-adopts a running server from a new driver object (berth restart) and stops it', async () => {
+      const spec = await runningInstance();
+      const { pid } = await s().driver.status(spec);
+      const restarted = s().reopen();
+      expect(await restarted.status(spec)).toEqual({ running: true, pid });
+      expect((await restarted.start(spec)).pid).toBe(pid);
+      await restarted.ensureMasterUser(spec, PASSWORD);
+      await restarted.stop(spec);
+      expect((await s().driver.status(spec)).running).toBe(false);
+    });
+
+    conformanceCase('longDataDir', 'puts the socket under /tmp when the data dir is too long for a unix socket path', async () => {
+      const spec = await runningInstance({ dataDir: path.join(baseDir, 'instances', 'x'.repeat(80)) });
+      const socket = s().socketDir(spec);
+      expect(socket.inTmp).toBe(true);
+      expect((await fs.stat(socket.dir)).mode & 0o777).toBe(0o700);
+      await verify(spec, t().ca);
+      await s().driver.destroy(spec);
+      await expect(fs.stat(socket.dir)).rejects.toMatchObject({ code: 'ENOENT' });
     });
 
     conformanceCase('destroy', 'destroy stops the process and removes the data directory', async () => {
@@ -250,22 +272,5 @@ function processExists(pid: number): boolean {
     return true;
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/** Destroy; when that fails, at least kill the server and remove its files. */
-async function destroyForSure(driver: EngineDriver, spec: InstanceSpec): Promise<void> {
-  try {
-    await driver.destroy(spec);
-  } catch {
-    const { pid } = await driver.status(spec).catch(() => ({ pid: undefined }));
-    if (pid) {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        // gone already
-      }
-    }
-    await fs.rm(spec.dataDir, { recursive: true, force: true });
   }
 }

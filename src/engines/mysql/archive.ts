@@ -23,7 +23,6 @@
  *   berth-flush.json            the last flushArchive: its time, the newest file it
  *                               archived, what tells the next flush that nothing happened
  */
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type mysql from 'mysql2/promise';
@@ -31,15 +30,19 @@ import type { BackupManifest } from '../backup.js';
 import type { InstanceSpec } from '../driver.js';
 import { writeFileAtomicAs, type OsUser } from '../os-user.js';
 import { pollUntil } from '../../supervisor/wait.js';
-import { Copier, fsyncDirectory } from '../backup-manifest.js';
+import { fsyncDirectory, readdirIfExists } from '../../util/files.js';
+import {
+  archiveFileChecked, deleteFromArchive, FLUSH_STATE_FILE, isArchivedFile as isArchived, readFlushStateFile, SHA256_SUFFIX, tempSuffix,
+  verifyArchivedFile, writeFileDurably,
+} from '../archive-files.js';
+import { Copier } from '../backup-manifest.js';
 import { globalVariables, quoteString } from './admin-connection.js';
 import type { MysqlBackupHost } from './backup-host.js';
 import { backupPosition } from './backup.js';
 import { binlogName, binlogNumber, readBinlogHead } from './binlog.js';
 import type { MysqlInstancePaths } from './instance-paths.js';
 
-export const FLUSH_STATE_FILE = 'berth-flush.json';
-const SHA256_SUFFIX = '.sha256';
+export { FLUSH_STATE_FILE, isArchived };
 
 // ---- where an instance archives to (<dataDir>/archiving.json) ----
 
@@ -77,14 +80,7 @@ export interface ArchivedBinlog {
 /** Binary log files in an archive, by number. */
 export async function listArchive(archiveDir: string): Promise<Map<number, ArchivedBinlog>> {
   const files = new Map<number, ArchivedBinlog>();
-  let names: string[];
-  try {
-    names = await fs.readdir(archiveDir);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return files;
-    throw err;
-  }
-  for (const name of names) {
+  for (const name of await readdirIfExists(archiveDir)) {
     const base = name.endsWith(SHA256_SUFFIX) ? name.slice(0, -SHA256_SUFFIX.length) : name;
     const number = binlogNumber(base);
     if (number === undefined) continue;
@@ -95,96 +91,21 @@ export async function listArchive(archiveDir: string): Promise<Map<number, Archi
   return files;
 }
 
-export function isArchived(archiveDir: string, name: string): Promise<boolean> {
-  return exists(path.join(archiveDir, `${name}${SHA256_SUFFIX}`));
-}
-
-/** The SHA-256 recorded for an archived file ("<hex>  <name>", what `sha256sum -c` reads). */
-async function recordedSha256(file: string): Promise<string | undefined> {
-  const text = await fs.readFile(`${file}${SHA256_SUFFIX}`, 'utf8').catch(() => undefined);
-  const hex = text?.split(/\s+/)[0];
-  return hex && /^[0-9a-f]{64}$/.test(hex) ? hex : undefined;
-}
-
-async function writeChecksum(archiveDir: string, name: string, sha256: string): Promise<void> {
-  const final = path.join(archiveDir, `${name}${SHA256_SUFFIX}`);
-  const temp = path.join(archiveDir, `.${name}${SHA256_SUFFIX}.tmp-${randomBytes(6).toString('hex')}`);
-  try {
-    const handle = await fs.open(temp, 'wx', 0o600);
-    try {
-      await handle.writeFile(`${sha256}  ${name}\n`);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await fs.rename(temp, final);
-  } finally {
-    await fs.rm(temp, { force: true });
-  }
-  await fsyncDirectory(archiveDir);
-}
-
-async function fsyncFile(file: string): Promise<void> {
-  const handle = await fs.open(file, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}
-
 /**
- * Copy the closed binary log `source` into the archive as `name`: a temp
- * file, fsynced, hard-linked to its name (which never replaces a file), then
- * its .sha256 (temp, fsync, rename). A file archived again succeeds only when
- * the archived copy holds exactly the same bytes; different content fails
- * and is kept.
+ * Copy the closed binary log `source` into the archive as `name`, never
+ * overwriting (archiveFileChecked: a file archived again must hold the same
+ * bytes), then its .sha256.
  */
-export async function archiveBinlog(source: string, archiveDir: string, name: string, copier: Copier): Promise<void> {
-  const final = path.join(archiveDir, name);
-  if (await exists(final)) {
-    const [archived, original] = await Promise.all([copier.hash(final), copier.hash(source)]);
-    if (archived.sha256 !== original.sha256) {
-      throw new Error(`${final} already exists with different content than ${source}; refusing to overwrite it`);
-    }
-    if ((await recordedSha256(final)) !== archived.sha256) await writeChecksum(archiveDir, name, archived.sha256);
-    return;
-  }
-  const temp = path.join(archiveDir, `.${name}.tmp-${randomBytes(6).toString('hex')}`);
-  try {
-    const copied = await copier.copy(source, temp, { mode: 0o600 });
-    if (!copied) throw new Error(`binary log ${source} disappeared before it was archived`);
-    await fsyncFile(temp);
-    try {
-      await fs.link(temp, final);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      return await archiveBinlog(source, archiveDir, name, copier); // archived meanwhile: compare
-    }
-    await writeChecksum(archiveDir, name, copied.sha256);
-  } finally {
-    await fs.rm(temp, { force: true });
-  }
+export function archiveBinlog(source: string, archiveDir: string, name: string, copier: Copier): Promise<void> {
+  return archiveFileChecked(source, archiveDir, name, copier, 'binary log');
 }
 
 /**
  * Check an archived file against its .sha256 before it is used; throws
  * naming it when it is missing or corrupted.
  */
-export async function verifyArchived(archiveDir: string, name: string, copier = new Copier()): Promise<void> {
-  const file = path.join(archiveDir, name);
-  const recorded = await recordedSha256(file);
-  if (recorded === undefined) throw new Error(`archived binary log ${file} has no readable ${name}${SHA256_SUFFIX}`);
-  let actual: string;
-  try {
-    actual = (await copier.hash(file)).sha256;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new Error(`archived binary log ${file} is missing (its ${name}${SHA256_SUFFIX} exists)`);
-    throw err;
-  }
-  if (actual !== recorded) {
-    throw new Error(`archived binary log ${file} is corrupted: its sha256 is ${actual}, ${file}${SHA256_SUFFIX} says ${recorded}`);
-  }
+export function verifyArchived(archiveDir: string, name: string, copier = new Copier()): Promise<void> {
+  return verifyArchivedFile(archiveDir, name, copier, 'binary log');
 }
 
 // ---- the server side ----
@@ -299,35 +220,16 @@ export interface FlushState {
   serverId: number;
 }
 
-export async function readFlushState(archiveDir: string): Promise<FlushState | undefined> {
-  try {
-    const state = JSON.parse(await fs.readFile(path.join(archiveDir, FLUSH_STATE_FILE), 'utf8')) as FlushState;
+export function readFlushState(archiveDir: string): Promise<FlushState | undefined> {
+  return readFlushStateFile<FlushState>(archiveDir, (state) => {
     const validBinlog = state.binlog === null || (typeof state.binlog === 'string' && binlogNumber(state.binlog) !== undefined);
     return typeof state.flushedAt === 'string' && !Number.isNaN(Date.parse(state.flushedAt)) && validBinlog &&
-      typeof state.current === 'string' && typeof state.gtid === 'string' && typeof state.serverId === 'number'
-      ? state
-      : undefined;
-  } catch {
-    return undefined;
-  }
+      typeof state.current === 'string' && typeof state.gtid === 'string' && typeof state.serverId === 'number';
+  });
 }
 
-async function writeFlushState(archiveDir: string, state: FlushState): Promise<void> {
-  const final = path.join(archiveDir, FLUSH_STATE_FILE);
-  const temp = `${final}.tmp-${randomBytes(6).toString('hex')}`;
-  try {
-    const handle = await fs.open(temp, 'wx', 0o600);
-    try {
-      await handle.writeFile(`${JSON.stringify(state)}\n`);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await fs.rename(temp, final);
-  } finally {
-    await fs.rm(temp, { force: true });
-  }
-  await fsyncDirectory(archiveDir);
+function writeFlushState(archiveDir: string, state: FlushState): Promise<void> {
+  return writeFileDurably(archiveDir, FLUSH_STATE_FILE, `${FLUSH_STATE_FILE}${tempSuffix()}`, `${JSON.stringify(state)}\n`);
 }
 
 /**
@@ -392,26 +294,14 @@ export async function flushArchive(host: MysqlBackupHost, spec: InstanceSpec, ar
  */
 export async function pruneArchive(archiveDir: string, oldestKept: BackupManifest): Promise<string[]> {
   const position = backupPosition(oldestKept);
-  const deleted: string[] = [];
-  if (position.binlogFile === undefined) return deleted;
+  if (position.binlogFile === undefined) return [];
   const first = binlogNumber(position.binlogFile) as number;
-  let names: string[];
-  try {
-    names = await fs.readdir(archiveDir);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return deleted;
-    throw err;
-  }
-  // .sha256 first: a file interrupted half-way counts as not archived, never as archived and damaged.
-  const ordered = names.sort((a, b) => Number(b.endsWith(SHA256_SUFFIX)) - Number(a.endsWith(SHA256_SUFFIX)));
-  for (const name of ordered) {
+  const deleted = await deleteFromArchive(archiveDir, (name) => {
     // mariadb-bin.000042, mariadb-bin.000042.sha256, and temp leftovers .mariadb-bin.000042.tmp-...
     const match = /^\.?(.+?\.\d{6,})(?:\.sha256)?(?:\.tmp-[0-9a-f]+)?$/.exec(name);
     const number = match ? binlogNumber(match[1] as string) : undefined;
-    if (number === undefined || number >= first) continue;
-    await fs.rm(path.join(archiveDir, name), { force: true });
-    deleted.push(name);
-  }
+    return number !== undefined && number < first;
+  });
   if (deleted.length > 0) await fsyncDirectory(archiveDir);
   return deleted;
 }

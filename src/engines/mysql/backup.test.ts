@@ -7,15 +7,17 @@
 import { createHash } from 'node:crypto';
 import { execFile } from 'node:child_process';
 import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import mysql from 'mysql2/promise';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { BackupManifest, RestoreSource } from '../backup.js';
-import { freeLoopbackPort } from '../conformance/net.js';
-import { createOpensslTls, type ConformanceTls } from '../conformance/tls.js';
-import type { InstanceSpec, TlsMaterial } from '../driver.js';
+import { describe, expect, it } from 'vitest';
+import type { BackupManifest } from '../backup.js';
+import {
+  backupUnderWrites, expectArchivedChecksums, expectLedgerConsistent, expectNoBackupWhenStopped, expectPasswordKeptUntilEnsured, flipByte, ledgerWriter,
+  pitrTags, restoredUnderOtherCa,
+} from '../conformance/backup-checks.js';
+import { driverFixture } from '../conformance/instances.js';
+import type { InstanceSpec } from '../driver.js';
 import { globalVariables } from './admin-connection.js';
 import { binlogName, binlogNumber } from './binlog.js';
 import { masterConnectionOptions } from './master-connection.js';
@@ -39,125 +41,46 @@ function missing(): string | undefined {
 }
 
 function fixture() {
-  let rootDir = '';
-  let driver: MysqlDriver;
-  let tls: ConformanceTls;
-  let blueprintId = '';
-  const specs: InstanceSpec[] = [];
-  const connections: mysql.Connection[] = [];
-  let counter = 0;
-
-  beforeAll(async () => {
-    rootDir = await fs.mkdtemp(path.join(os.tmpdir(), `berth-test-${process.env.BERTH_TEST_RUN ?? 'adhoc'}-mybackup-`));
-    await fs.chmod(rootDir, 0o711); // the service user must traverse it
-    driver = new MysqlDriver({ rootDir });
-    blueprintId = driver.blueprints()[0]?.blueprintId ?? '';
-    tls = await createOpensslTls();
+  return driverFixture({
+    label: 'mybackup',
+    driver: (rootDir) => new MysqlDriver({ rootDir }),
+    blueprintId: (driver) => driver.blueprints()[0]?.blueprintId ?? '',
+    password: PASSWORD,
+    idPrefix: 'bk',
+  }, (base) => {
+    const f = {
+      /** A verify-full TLS connection as the master user (kept open until afterAll unless ended). */
+      async connect(spec: InstanceSpec, caPem = base.tls.ca, password = PASSWORD): Promise<mysql.Connection> {
+        const c = await mysql.createConnection({ ...masterConnectionOptions(spec, { host: 'localhost', caPem, password }), multipleStatements: true });
+        c.on('error', () => undefined);
+        base.closeAtEnd(() => c.end().catch(() => c.destroy()));
+        return c;
+      },
+      async query<T = Record<string, unknown>>(spec: InstanceSpec, sql: string, caPem = base.tls.ca): Promise<T[]> {
+        const c = await f.connect(spec, caPem);
+        try {
+          return (await c.query<mysql.RowDataPacket[]>(sql))[0] as T[];
+        } finally {
+          await c.end().catch(() => c.destroy());
+        }
+      },
+      /** Complete archived binary logs (their .sha256 exists), sorted. */
+      async archived(dir: string): Promise<string[]> {
+        return (await fs.readdir(dir)).filter((n) => n.endsWith('.sha256')).map((n) => n.slice(0, -'.sha256'.length)).sort();
+      },
+      /** The server's binary logs (SHOW BINARY LOGS). */
+      async serverBinlogs(spec: InstanceSpec): Promise<string[]> {
+        return base.driver.withAdmin(spec, async (c) => (await c.query<mysql.RowDataPacket[]>('SHOW BINARY LOGS'))[0].map((r) => String(r.Log_name)));
+      },
+      async copyDir(from: string, to: string): Promise<void> {
+        await execFileAsync('cp', ['-a', from, to]);
+      },
+    };
+    return f;
   });
-
-  afterAll(async () => {
-    try {
-      for (const c of connections.splice(0)) await c.end().catch(() => c.destroy());
-      for (const spec of specs.splice(0)) {
-        await driver.destroy(spec).catch(async () => {
-          const { pid } = await driver.status(spec).catch(() => ({ pid: undefined }));
-          if (pid) process.kill(pid, 'SIGKILL');
-        });
-      }
-    } finally {
-      await tls?.cleanup();
-      if (rootDir) await fs.rm(rootDir, { recursive: true, force: true });
-    }
-  });
-
-  const f = {
-    get rootDir() {
-      return rootDir;
-    },
-    get driver() {
-      return driver;
-    },
-    get tls() {
-      return tls;
-    },
-    get blueprintId() {
-      return blueprintId;
-    },
-    /** A spec not yet provisioned; destroyed in afterAll. */
-    async newSpec(): Promise<InstanceSpec> {
-      const id = `bk-${++counter}`;
-      const spec: InstanceSpec = {
-        id, blueprintId, dataDir: path.join(rootDir, 'instances', id), port: await freeLoopbackPort(),
-        publiclyAccessible: false, ramSizeInGb: 0.5, cpuCount: 1, masterUsername: 'dbmaster', masterDatabaseName: 'appdb',
-      };
-      specs.push(spec);
-      return spec;
-    },
-    async running(): Promise<InstanceSpec> {
-      const spec = await f.newSpec();
-      await driver.provision(spec, await tls.makeServerTls());
-      await driver.start(spec);
-      await driver.ensureMasterUser(spec, PASSWORD);
-      return spec;
-    },
-    /** A verify-full TLS connection as the master user (kept open until afterAll unless ended). */
-    async connect(spec: InstanceSpec, caPem = tls.ca, password = PASSWORD): Promise<mysql.Connection> {
-      const c = await mysql.createConnection({ ...masterConnectionOptions(spec, { host: 'localhost', caPem, password }), multipleStatements: true });
-      c.on('error', () => undefined);
-      connections.push(c);
-      return c;
-    },
-    async query<T = Record<string, unknown>>(spec: InstanceSpec, sql: string, caPem = tls.ca): Promise<T[]> {
-      const c = await f.connect(spec, caPem);
-      try {
-        return (await c.query<mysql.RowDataPacket[]>(sql))[0] as T[];
-      } finally {
-        await c.end().catch(() => c.destroy());
-      }
-    },
-    async restored(source: RestoreSource, material?: TlsMaterial): Promise<InstanceSpec> {
-      const spec = await f.newSpec();
-      await driver.restore(spec, material ?? (await tls.makeServerTls()), source);
-      return spec;
-    },
-    /** Restore must fail with `message`, leaving no server and no files behind. */
-    async restoreFails(source: RestoreSource, message: string | RegExp): Promise<void> {
-      const spec = await f.newSpec();
-      await expect(driver.restore(spec, await tls.makeServerTls(), source)).rejects.toThrow(message);
-      expect((await driver.status(spec)).running).toBe(false);
-      await expect(fs.access(spec.dataDir)).rejects.toMatchObject({ code: 'ENOENT' });
-    },
-    /** Complete archived binary logs (their .sha256 exists), sorted. */
-    async archived(dir: string): Promise<string[]> {
-      return (await fs.readdir(dir)).filter((n) => n.endsWith('.sha256')).map((n) => n.slice(0, -'.sha256'.length)).sort();
-    },
-    /** The server's binary logs (SHOW BINARY LOGS). */
-    async serverBinlogs(spec: InstanceSpec): Promise<string[]> {
-      return driver.withAdmin(spec, async (c) => (await c.query<mysql.RowDataPacket[]>('SHOW BINARY LOGS'))[0].map((r) => String(r.Log_name)));
-    },
-    async copyDir(from: string, to: string): Promise<void> {
-      await execFileAsync('cp', ['-a', from, to]);
-    },
-  };
-  return f;
 }
 
-async function tags(f: ReturnType<typeof fixture>, spec: InstanceSpec, caPem?: string): Promise<Record<string, number>> {
-  const rows = await f.query<{ tag: string; n: string | number }>(spec, 'SELECT tag, count(*) AS n FROM pitr GROUP BY tag ORDER BY tag', caPem);
-  return Object.fromEntries(rows.map((r) => [r.tag, Number(r.n)]));
-}
-
-async function flipByte(file: string, offset: number): Promise<void> {
-  const handle = await fs.open(file, 'r+');
-  try {
-    const byte = Buffer.alloc(1);
-    await handle.read(byte, 0, 1, offset);
-    byte[0] = (byte[0] ?? 0) ^ 0xff;
-    await handle.write(byte, 0, 1, offset);
-  } finally {
-    await handle.close();
-  }
-}
+const tags = (f: ReturnType<typeof fixture>, spec: InstanceSpec, caPem?: string) => pitrTags(f.query, spec, caPem);
 
 const PITR_TABLE = 'CREATE TABLE pitr (id INT AUTO_INCREMENT PRIMARY KEY, tag VARCHAR(20) NOT NULL) ENGINE=InnoDB';
 const insertTag = (tag: string, n: number) => `INSERT INTO pitr (tag) SELECT ${mysql.escape(tag)} FROM mysql.seq_1_to_${n}`;
@@ -184,27 +107,13 @@ if (why !== undefined) {
       await setup.query('CREATE TABLE ledger (id BIGINT AUTO_INCREMENT PRIMARY KEY, amount INT NOT NULL) ENGINE=InnoDB');
       await setup.query("INSERT INTO seq SELECT seq, REPEAT(MD5(seq), 8) FROM mysql.seq_1_to_20000");
       const writer = await f.connect(spec);
-      let committed = 20000;
-      let stop = false;
       // Each transaction: the next id, and a pair of ledger rows that sum to zero.
-      const writing = (async () => {
-        while (!stop) {
-          const n = committed + 1;
-          await writer.query('BEGIN');
-          await writer.query('INSERT INTO seq VALUES (?, REPEAT(MD5(?), 8))', [n, n]);
-          await writer.query('INSERT INTO ledger (amount) VALUES (?), (?)', [n, -n]);
-          await writer.query('COMMIT');
-          committed = n;
-        }
-      })();
+      const writing = ledgerWriter((sql, values) => writer.query(sql, values), (n) => [
+        ['INSERT INTO seq VALUES (?, REPEAT(MD5(?), 8))', [n, n]],
+        ['INSERT INTO ledger (amount) VALUES (?), (?)', [n, -n]],
+      ]);
       try {
-        while (committed < 20050) await sleep(5);
-        const before = committed;
-        const startedAt = Date.now();
-        const dir = path.join(f.rootDir, 'backups', 'under-writes');
-        const manifest = await f.driver.backup(spec, dir);
-        const after = committed;
-        expect(after).toBeGreaterThan(before); // writes went on during the backup
+        const { before, after, startedAt, dir, manifest } = await backupUnderWrites(f, spec, writing);
 
         // The manifest: position, checksums, what is in it.
         expect(manifest).toMatchObject({ format: 1, engine: 'mysql', blueprintId: f.blueprintId });
@@ -230,20 +139,8 @@ if (why !== undefined) {
         expect((await fs.readdir(path.dirname(dir))).filter((n) => n.includes('partial'))).toEqual([]);
 
         // Restore into a new instance: its own port and a certificate of another CA.
-        const material = await f.tls.makeOtherCaServerTls();
-        const copy = await f.restored({ backupDir: dir }, material);
-        expect(copy.port).not.toBe(spec.port);
-        await f.driver.verifyConnection(copy, { host: 'localhost', caPem: material.caPem, password: PASSWORD });
-        await expect(f.driver.verifyConnection(copy, { host: 'localhost', caPem: f.tls.ca, password: PASSWORD })).rejects.toThrow();
-        const [counts] = await f.query<{ n: number; mx: number; mn: number }>(copy, 'SELECT count(*) AS n, max(id) AS mx, min(id) AS mn FROM seq', material.caPem);
-        const n = Number(counts?.n);
-        expect(n).toBeGreaterThanOrEqual(before);
-        expect(n).toBeLessThanOrEqual(after + 1); // + the commit in flight when backup() returned
-        expect(Number(counts?.mx)).toBe(n); // no hole: 1..n
-        expect(Number(counts?.mn)).toBe(1);
-        const [ledger] = await f.query<{ n: number; s: number }>(copy, 'SELECT count(*) AS n, coalesce(sum(amount), 0) AS s FROM ledger', material.caPem);
-        expect(Number(ledger?.s)).toBe(0);
-        expect(Number(ledger?.n)).toBe(2 * (n - 20000));
+        const { copy, material } = await restoredUnderOtherCa(f, dir, spec, PASSWORD);
+        await expectLedgerConsistent(f.query, copy, material.caPem, before, after);
         // InnoDB agrees with itself: every table checks, index and clustered index count alike.
         const checks = await f.driver.withAdmin(copy, async (c) => (await c.query<mysql.RowDataPacket[]>('CHECK TABLE appdb.seq, appdb.ledger'))[0]);
         expect(checks.filter((r) => r.Msg_type === 'status').map((r) => r.Msg_text)).toEqual(['OK', 'OK']);
@@ -261,9 +158,7 @@ if (why !== undefined) {
         expect(await f.driver.pendingRestart(copy)).toEqual([]);
 
         // berth's own path into the copy works; the master user keeps the source's password until ensureMasterUser sets another.
-        await f.driver.ensureMasterUser(copy, 'after-Restore-2');
-        await f.driver.verifyConnection(copy, { host: 'localhost', caPem: material.caPem, password: 'after-Restore-2' });
-        await expect(f.driver.verifyConnection(copy, { host: 'localhost', caPem: material.caPem, password: PASSWORD })).rejects.toThrow();
+        await expectPasswordKeptUntilEnsured(f, copy, material.caPem, PASSWORD);
 
         // Called again (a crash after the restore finished): only (re)starts it; a live instance is never replaced.
         await f.driver.stop(copy);
@@ -272,8 +167,7 @@ if (why !== undefined) {
         await expect(f.driver.restore(spec, material, { backupDir: dir })).rejects.toThrow(/already holds an instance: a restore creates a new one/);
         expect((await f.driver.status(spec)).running).toBe(true);
       } finally {
-        stop = true;
-        await writing.catch(() => undefined);
+        await writing.stop();
       }
     });
 
@@ -326,11 +220,7 @@ if (why !== undefined) {
       expect(Number(replayLogged?.File_size)).toBeLessThan(100_000);
 
       // Every archived file matches its checksum file.
-      for (const name of files) {
-        const bytes = await fs.readFile(path.join(archive, name));
-        const recorded = (await fs.readFile(path.join(archive, `${name}.sha256`), 'utf8')).split(/\s+/)[0];
-        expect(createHash('sha256').update(bytes).digest('hex')).toBe(recorded);
-      }
+      await expectArchivedChecksums(archive, files);
 
       // Archiving off: no restart; the server may expire its binary logs again; nothing is archived any more.
       await f.driver.setArchiving(spec, undefined);
@@ -373,9 +263,7 @@ if (why !== undefined) {
       await f.restoreFails({ backupDir: good, targetTime: new Date() }, /needs the archive/);
       const other = { ...(await f.newSpec()), blueprintId: 'mariadb_99_1' };
       await expect(f.driver.restore(other, await f.tls.makeServerTls(), { backupDir: good })).rejects.toThrow(`holds ${f.blueprintId} data`);
-      await f.driver.stop(spec);
-      await expect(f.driver.backup(spec, path.join(f.rootDir, 'backups', 'stopped'))).rejects.toThrow(/is not running/);
-      await expect(fs.access(path.join(f.rootDir, 'backups', 'stopped'))).rejects.toThrow();
+      await expectNoBackupWhenStopped(f, spec);
     });
 
     it('a hole, a damaged file or a target past the archive fails the point-in-time restore clearly', async () => {

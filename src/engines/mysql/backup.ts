@@ -26,12 +26,12 @@
  * The binary logs are not part of a backup: the backup's position says where
  * in them a point-in-time restore starts replaying from the archive.
  */
-import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { BackupFile, BackupManifest } from '../backup.js';
 import type { InstanceSpec } from '../driver.js';
-import { buildDirectoryAtomically, inLanes, readManifest, writeManifest } from '../backup-manifest.js';
+import { buildDirectoryAtomically, inLanes } from '../backup-manifest.js';
+import { assertRunningForBackup, readEngineManifest, sealBackup, writeHashedFile } from '../backup-steps.js';
 import { globalVariables } from './admin-connection.js';
 import type { MysqlBackupHost } from './backup-host.js';
 import { binlogNumber } from './binlog.js';
@@ -71,13 +71,7 @@ export function backupPosition(manifest: BackupManifest): MysqlBackupPosition {
 
 /** The manifest of a MariaDB backup, checked (files present with their sizes, position well-formed). */
 export async function readMysqlManifest(backupDir: string): Promise<BackupManifest> {
-  const manifest = await readManifest(backupDir);
-  if (manifest.engine !== 'mysql') throw new Error(`backup ${path.resolve(backupDir)} is a ${manifest.engine} backup, not a MariaDB one`);
-  try {
-    backupPosition(manifest);
-  } catch (err) {
-    throw new Error(`backup ${path.resolve(backupDir)}: ${(err as Error).message}`);
-  }
+  const manifest = await readEngineManifest(backupDir, 'mysql', 'MariaDB', backupPosition);
   if (!manifest.files.some((file) => file.path === DIRECTORIES_FILE)) {
     throw new Error(`backup ${path.resolve(backupDir)}: ${DIRECTORIES_FILE} is not in its manifest`);
   }
@@ -122,7 +116,7 @@ async function walk(root: string): Promise<{ files: string[]; directories: strin
 }
 
 export async function takeBackup(host: MysqlBackupHost, spec: InstanceSpec, targetDir: string): Promise<BackupManifest> {
-  if (!(await host.running(spec))) throw new Error(`instance ${spec.id} is not running (a backup copies a running server)`);
+  await assertRunningForBackup(host, spec);
   const backupTool = host.tool('mariadb-backup');
   const p = host.paths(spec);
   const variables = await host.withAdmin(spec, (c) => globalVariables(c, ['log_bin', 'server_id']));
@@ -156,29 +150,20 @@ export async function takeBackup(host: MysqlBackupHost, spec: InstanceSpec, targ
     if (upgradeInfo) await fs.writeFile(path.join(data, 'mysql_upgrade_info'), upgradeInfo, { mode: 0o600, flag: 'wx' });
 
     const tree = await walk(data);
-    const directoriesJson = Buffer.from(`${JSON.stringify(tree.directories)}\n`);
-    await fs.writeFile(path.join(temp, DIRECTORIES_FILE), directoriesJson, { mode: 0o600, flag: 'wx' });
-    const files: BackupFile[] = [{
-      path: DIRECTORIES_FILE, size: directoriesJson.length, sha256: createHash('sha256').update(directoriesJson).digest('hex'),
-    }];
+    const files: BackupFile[] = [await writeHashedFile(temp, DIRECTORIES_FILE, `${JSON.stringify(tree.directories)}\n`)];
     await inLanes(tree.files, 2, async (relative, copier) => {
       files.push({ path: `data/${relative}`, ...(await copier.hash(path.join(data, relative))) });
     });
-    files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
     const position: MysqlBackupPosition = binlog
       ? { binlogFile: binlog.file, binlogPosition: binlog.position, gtid: binlog.gtid, serverId }
       : { gtid: '', serverId };
-    const manifest: BackupManifest = {
-      format: 1,
+    return sealBackup(temp, {
       engine: 'mysql',
       blueprintId: spec.blueprintId,
       engineVersion: host.engineVersion(spec.blueprintId),
-      consistentAt: consistentAt.toISOString(),
+      consistentAt,
       position: { ...position },
-      sizeBytes: files.reduce((sum, file) => sum + file.size, 0),
       files,
-    };
-    await writeManifest(temp, manifest);
-    return manifest;
+    });
   });
 }

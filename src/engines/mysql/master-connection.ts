@@ -13,18 +13,15 @@
  */
 import net from 'node:net';
 import mysql from 'mysql2/promise';
-import type { InstanceSpec, VerifyOptions } from '../driver.js';
+import type { VerifyOptions } from '../driver.js';
+import { masterLogin, verifyMasterSession, type MasterTarget } from '../master-verify.js';
 
 export function masterConnectionOptions(
-  spec: Pick<InstanceSpec, 'port' | 'masterUsername' | 'masterDatabaseName'>,
+  spec: MasterTarget,
   { host, caPem, password }: VerifyOptions,
 ): mysql.ConnectionOptions {
   return {
-    host,
-    port: spec.port,
-    user: spec.masterUsername,
-    database: spec.masterDatabaseName,
-    password,
+    ...masterLogin(spec, { host, password }),
     connectTimeout: 10_000,
     stream: () => {
       const socket = net.connect({ host, port: spec.port });
@@ -38,20 +35,15 @@ export function masterConnectionOptions(
 }
 
 /** Connect, `SELECT 1`, close; throws with the reason. */
-export async function verifyMasterConnection(
-  spec: Pick<InstanceSpec, 'port' | 'masterUsername' | 'masterDatabaseName'>,
-  options: VerifyOptions,
-): Promise<void> {
-  let connection: mysql.Connection | undefined;
-  try {
-    connection = await mysql.createConnection(masterConnectionOptions(spec, options));
-    connection.on('error', () => undefined);
-    await connection.query('SELECT 1');
-  } catch (err) {
-    throw new Error(
-      `verify-full connection as ${spec.masterUsername} to ${options.host}:${spec.port}/${spec.masterDatabaseName} failed: ${(err as Error).message}`,
-    );
-  } finally {
-    await connection?.end().catch(() => connection?.destroy());
-  }
+export function verifyMasterConnection(spec: MasterTarget, options: VerifyOptions): Promise<void> {
+  return verifyMasterSession(spec, options, async () => {
+    let connection: mysql.Connection | undefined;
+    try {
+      connection = await mysql.createConnection(masterConnectionOptions(spec, options));
+      connection.on('error', () => undefined);
+      await connection.query('SELECT 1');
+    } finally {
+      await connection?.end().catch(() => connection?.destroy());
+    }
+  });
 }

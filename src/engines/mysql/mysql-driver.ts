@@ -19,10 +19,10 @@ import type {
 import type {
   EngineObservability, EngineParameter, EngineStats, LogPage, LogQuery, ParameterChange,
 } from '../observability.js';
-import { assertTraversableBy, ensureServiceUser, mkdirOwnedBy, writeFileAtomicAs, type OsUser } from '../os-user.js';
+import { awaitPresentedCertificate, engineVersionOf, InstanceQueues, serviceUserOnce, step } from '../driver-support.js';
+import { assertTraversableBy, mkdirOwnedBy, writeFileAtomicAs, type OsUser } from '../os-user.js';
 import { checkTlsMaterial, writeTlsFiles } from '../postgres/tls-files.js';
 import type { ServerProcess } from '../../supervisor/server-process.js';
-import { pollUntil, SerialQueue } from '../../supervisor/wait.js';
 import {
   ensureDatabase, ensureMasterAccount, globalVariables, quoteString, setAccountPassword, withAdminConnection,
 } from './admin-connection.js';
@@ -80,13 +80,14 @@ export class MysqlDriver implements EngineDriver, EngineBackups, EngineObservabi
   /** The MariaDB account berth administers through (named like berth's OS user). */
   readonly adminAccount = adminAccountName();
   private discovered: ServerDiscovery | undefined;
-  private userPromise: Promise<OsUser> | undefined;
+  private readonly user: () => Promise<OsUser>;
   private readonly servers = new Map<string, ServerProcess>();
-  private readonly queues = new Map<string, SerialQueue>();
+  private readonly queues = new InstanceQueues();
   private serverOptionsPromise: Promise<Set<string>> | undefined;
 
   constructor(private readonly options: MysqlDriverOptions) {
     this.rootDir = path.resolve(options.rootDir);
+    this.user = serviceUserOnce(options.osUser);
   }
 
   /** The server found on this machine, or why there is none. */
@@ -121,7 +122,7 @@ export class MysqlDriver implements EngineDriver, EngineBackups, EngineObservabi
   }
 
   provision(spec: InstanceSpec, tls: TlsMaterial): Promise<void> {
-    return this.queue(spec).run(() => step(`provisioning mysql instance ${spec.id}`, () => this.provisionFiles(spec, tls)));
+    return this.queues.run(spec, () => step(`provisioning mysql instance ${spec.id}`, () => this.provisionFiles(spec, tls)));
   }
 
   /** provision() outside the queue; a restore runs it on the datadir it copied (the template copy is then skipped). */
@@ -210,14 +211,7 @@ export class MysqlDriver implements EngineDriver, EngineBackups, EngineObservabi
       } catch (err) {
         throw new Error(`FLUSH SSL failed, the previous certificate keeps serving: ${(err as Error).message}`);
       }
-      let presented = '';
-      const loaded = await pollUntil(
-        async () => (presented = await presentedCertificateFingerprint({ path: p.socket }).catch(() => '')) === expected,
-        { timeoutMs: this.options.tlsReloadTimeoutMs ?? 10_000, intervalMs: 5 },
-      );
-      if (!loaded) {
-        throw new Error(`the server still presents ${presented ? `certificate ${presented}` : 'no readable certificate'} instead of ${expected}`);
-      }
+      await awaitPresentedCertificate(() => presentedCertificateFingerprint({ path: p.socket }), expected, this.options.tlsReloadTimeoutMs ?? 10_000);
     });
   }
 
@@ -226,7 +220,7 @@ export class MysqlDriver implements EngineDriver, EngineBackups, EngineObservabi
   }
 
   destroy(spec: InstanceSpec): Promise<void> {
-    return this.queue(spec).run(() => step(`destroying mysql instance ${spec.id}`, () => this.destroyFiles(spec)));
+    return this.queues.run(spec, () => step(`destroying mysql instance ${spec.id}`, () => this.destroyFiles(spec)));
   }
 
   private async destroyFiles(spec: InstanceSpec): Promise<void> {
@@ -250,7 +244,7 @@ export class MysqlDriver implements EngineDriver, EngineBackups, EngineObservabi
   restore(spec: InstanceSpec, tls: TlsMaterial, source: RestoreSource): Promise<void> {
     const what = `restoring mysql instance ${spec.id} from ${source.backupDir}` +
       (source.targetTime ? ` to ${source.targetTime.toISOString()}` : '');
-    return this.queue(spec).run(() =>
+    return this.queues.run(spec, () =>
       step(what, () => restoreInstance(this.backupHost(), spec, tls, source, { readyTimeoutMs: this.options.restoreReadyTimeoutMs ?? 3_600_000 })),
     );
   }
@@ -259,11 +253,11 @@ export class MysqlDriver implements EngineDriver, EngineBackups, EngineObservabi
     const what = archiveDir === undefined
       ? `stopping binary log archiving of mysql instance ${spec.id}`
       : `archiving the binary logs of mysql instance ${spec.id} into ${archiveDir}`;
-    return this.queue(spec).run(() => step(what, () => setArchiving(this.backupHost(), spec, archiveDir)));
+    return this.queues.run(spec, () => step(what, () => setArchiving(this.backupHost(), spec, archiveDir)));
   }
 
   flushArchive(spec: InstanceSpec, archiveDir: string): Promise<Date> {
-    return this.queue(spec).run(() =>
+    return this.queues.run(spec, () =>
       step(`flushing the binary log archive of mysql instance ${spec.id}`, () => flushArchive(this.backupHost(), spec, archiveDir)),
     );
   }
@@ -287,11 +281,7 @@ export class MysqlDriver implements EngineDriver, EngineBackups, EngineObservabi
       },
       running: async (spec) => (await this.status(spec)).running,
       withAdmin: (spec, use) => this.withAdmin(spec, use),
-      engineVersion: (blueprintId) => {
-        const blueprint = this.blueprints().find((b) => b.blueprintId === blueprintId);
-        if (!blueprint) throw new Error(`blueprint ${blueprintId} is not available on this machine`);
-        return blueprint.engineVersion;
-      },
+      engineVersion: (blueprintId) => engineVersionOf(this.blueprints(), blueprintId),
       writeInstanceFiles: (spec, tls) => this.provisionFiles(spec, tls),
       writeConfig: (spec) => this.writeConfig(spec),
       start: async (spec, readyTimeoutMs) => {
@@ -408,7 +398,7 @@ export class MysqlDriver implements EngineDriver, EngineBackups, EngineObservabi
    */
   applyParameters(spec: InstanceSpec, changes: ParameterChange[]): Promise<void> {
     // Unprefixed: the messages are for the user who sent the changes (InvalidInputException).
-    return this.queue(spec).run(() => this.changeParameters(spec, changes));
+    return this.queues.run(spec, () => this.changeParameters(spec, changes));
   }
 
   private async changeParameters(spec: InstanceSpec, changes: readonly ParameterChange[]): Promise<void> {
@@ -492,11 +482,6 @@ export class MysqlDriver implements EngineDriver, EngineBackups, EngineObservabi
     return this.serverOptionsPromise;
   }
 
-  private user(): Promise<OsUser> {
-    this.userPromise ??= this.options.osUser ? Promise.resolve(this.options.osUser) : ensureServiceUser();
-    return this.userPromise;
-  }
-
   private async prepare(spec: Pick<InstanceSpec, 'blueprintId'>): Promise<Prepared> {
     const found = this.discovery();
     if (!found.found) throw new Error(`blueprint ${spec.blueprintId} is not available on this machine: ${found.reason}`);
@@ -528,13 +513,6 @@ export class MysqlDriver implements EngineDriver, EngineBackups, EngineObservabi
     if (readyTimeoutMs === undefined) this.servers.set(p.dataDir, server);
     return server;
   }
-
-  private queue(spec: InstanceSpec): SerialQueue {
-    const key = path.resolve(spec.dataDir);
-    let queue = this.queues.get(key);
-    if (!queue) this.queues.set(key, (queue = new SerialQueue()));
-    return queue;
-  }
 }
 
 /** The parameters persisted in parameters.cnf (none when it does not exist). */
@@ -547,15 +525,4 @@ async function readParameters(file: string): Promise<PersistedParameter[]> {
     throw err;
   }
   return parseParametersCnf(text);
-}
-
-/** Run `work`, prefixing any error with what was being done. */
-async function step<T>(what: string, work: () => Promise<T>): Promise<T> {
-  try {
-    return await work();
-  } catch (err) {
-    const error = err as Error;
-    if (error.message.startsWith(what)) throw error;
-    throw new Error(`${what}: ${error.message}`, { cause: err });
-  }
 }

@@ -1,11 +1,11 @@
 import { execFile } from 'node:child_process';
 import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import mysql from 'mysql2/promise';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { describeDriverConformance, type ConformanceSubject } from '../conformance/suite.js';
+import { driverFixture, makeTestRoot } from '../conformance/instances.js';
 import { freeLoopbackPort } from '../conformance/net.js';
 import { createOpensslTls, type ConformanceTls } from '../conformance/tls.js';
 import type { InstanceSpec, TlsMaterial } from '../driver.js';
@@ -18,12 +18,7 @@ import { templateDir } from './template.js';
 const execFileAsync = promisify(execFile);
 
 /** Temp dirs carry the test run's id, so the global teardown can sweep what a crashed run left. */
-async function makeRootDir(): Promise<string> {
-  const run = process.env.BERTH_TEST_RUN;
-  const dir = await fs.mkdtemp(path.join(os.tmpdir(), run ? `berth-test-${run}-mysql-` : 'berth-mysql-'));
-  await fs.chmod(dir, 0o711); // the service user must traverse it
-  return dir;
-}
+const makeRootDir = () => makeTestRoot('mysql');
 
 async function openMaster(spec: InstanceSpec, options: { host: string; caPem: string; password: string }) {
   const connection = await mysql.createConnection(masterConnectionOptions(spec, options));
@@ -65,8 +60,9 @@ if (!discovery.found || !blueprint) {
 
   describeDriverConformance(`mysql ${blueprintId} (MariaDB ${blueprint.engineVersion})`, async (): Promise<ConformanceSubject> => {
     const rootDir = await makeRootDir();
+    const driver = new MysqlDriver({ rootDir });
     return {
-      driver: new MysqlDriver({ rootDir }),
+      driver,
       blueprintId,
       connect: async (spec, options) => {
         const connection = await openMaster(spec, options);
@@ -75,64 +71,36 @@ if (!discovery.found || !blueprint) {
           end: () => connection.end().catch(() => connection.destroy()),
         };
       },
+      reopen: () => new MysqlDriver({ rootDir }),
+      socketDir: (spec) => {
+        const p = driver.paths(spec);
+        return { dir: p.runDir, inTmp: p.runDirInTmp };
+      },
       cleanup: () => fs.rm(rootDir, { recursive: true, force: true }),
     };
   }, createOpensslTls);
 
   describe(`MysqlDriver specifics (${blueprintId})`, () => {
+    const password = 'specific-Pass-1';
+    // Each case's instances are destroyed after it.
+    const instances = driverFixture({
+      label: 'mysql',
+      driver: (root) => new MysqlDriver({ rootDir: root }),
+      blueprintId: () => blueprintId,
+      password,
+      idPrefix: 'my',
+      destroyAfterEach: true,
+    }, () => ({}));
     let rootDir = '';
     let driver: MysqlDriver;
     let tls: ConformanceTls;
-    const specs: InstanceSpec[] = [];
-    let counter = 0;
-    const password = 'specific-Pass-1';
 
-    beforeAll(async () => {
-      rootDir = await makeRootDir();
-      driver = new MysqlDriver({ rootDir });
-      tls = await createOpensslTls();
+    beforeAll(() => {
+      ({ rootDir, driver, tls } = instances);
     });
 
-    /** Destroy; when that fails, at least kill the server (its files go with rootDir). */
-    async function destroyForSure(spec: InstanceSpec): Promise<void> {
-      await driver.destroy(spec).catch(async () => {
-        const { pid } = await driver.status(spec).catch(() => ({ pid: undefined }));
-        if (pid) process.kill(pid, 'SIGKILL');
-      });
-    }
-
-    afterEach(async () => {
-      for (const spec of specs.splice(0)) await destroyForSure(spec);
-    });
-
-    afterAll(async () => {
-      try {
-        for (const spec of specs.splice(0)) await destroyForSure(spec);
-      } finally {
-        await tls?.cleanup();
-        await fs.rm(rootDir, { recursive: true, force: true });
-      }
-    });
-
-    function newSpec(overrides: Partial<InstanceSpec> = {}): Promise<InstanceSpec> {
-      return freeLoopbackPort().then((port) => {
-        const id = `my-${++counter}`;
-        const spec: InstanceSpec = {
-          id, blueprintId, dataDir: path.join(rootDir, 'instances', id), port, publiclyAccessible: false,
-          ramSizeInGb: 1, cpuCount: 2, masterUsername: 'dbmaster', masterDatabaseName: 'appdb', ...overrides,
-        };
-        specs.push(spec);
-        return spec;
-      });
-    }
-
-    async function running(overrides: Partial<InstanceSpec> = {}, material?: TlsMaterial): Promise<InstanceSpec> {
-      const spec = await newSpec(overrides);
-      await driver.provision(spec, material ?? (await tls.makeServerTls()));
-      await driver.start(spec);
-      await driver.ensureMasterUser(spec, password);
-      return spec;
-    }
+    const running = (overrides: Partial<InstanceSpec> = {}, material?: TlsMaterial) =>
+      instances.running({ ramSizeInGb: 1, cpuCount: 2, ...overrides }, material);
 
     const verify = (spec: InstanceSpec, host = 'localhost', caPem = tls.ca) => driver.verifyConnection(spec, { host, caPem, password });
 
@@ -290,17 +258,6 @@ if (!discovery.found || !blueprint) {
       expect(await driver.pendingRestart(spec)).toEqual([]);
     });
 
-    it('re-adopts a running server from a new driver object (berth restart) and stops it', async () => {
-      const spec = await running();
-      const { pid } = await driver.status(spec);
-      const restarted = new MysqlDriver({ rootDir });
-      expect(await restarted.status(spec)).toEqual({ running: true, pid });
-      expect((await restarted.start(spec)).pid).toBe(pid);
-      await restarted.ensureMasterUser(spec, password);
-      await restarted.stop(spec);
-      expect((await driver.status(spec)).running).toBe(false);
-    });
-
     it('treats a pid file whose pid now belongs to another instance\'s server as stale', async () => {
       const other = await running();
       const spec = await running();
@@ -312,25 +269,6 @@ if (!discovery.found || !blueprint) {
       expect(state.pid).not.toBe(otherPid);
       await verify(spec);
       expect((await driver.status(other)).pid).toBe(otherPid);
-    });
-
-    it('puts the socket under /tmp when the data dir is too long for a unix socket path', async () => {
-      const spec = await running({ dataDir: path.join(rootDir, 'instances', 'x'.repeat(80)) });
-      const p = driver.paths(spec);
-      expect(p.runDirInTmp).toBe(true);
-      expect((await fs.stat(p.runDir)).mode & 0o777).toBe(0o700);
-      await verify(spec);
-      await driver.destroy(spec);
-      await expect(fs.stat(p.runDir)).rejects.toMatchObject({ code: 'ENOENT' });
-    });
-
-    it('reloadTls on a stopped instance writes the files for the next start', async () => {
-      const spec = await running();
-      await driver.stop(spec);
-      const other = await tls.makeOtherCaServerTls();
-      await driver.reloadTls(spec, other);
-      await driver.start(spec);
-      await verify(spec, 'localhost', other.caPem);
     });
 
     it('fails start() with the error log when the TLS files are unusable, and provision repairs them', async () => {

@@ -3,12 +3,11 @@
  * only): figures, the three logs, parameters.
  */
 import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freeLoopbackPort } from '../conformance/net.js';
-import { createOpensslTls, type ConformanceTls } from '../conformance/tls.js';
+import { destroyForSure, driverFixture } from '../conformance/instances.js';
+import type { ConformanceTls } from '../conformance/tls.js';
 import type { InstanceSpec } from '../driver.js';
 import type { LogEventRecord, LogPage, LogQuery } from '../observability.js';
 import { globalVariables } from './admin-connection.js';
@@ -20,6 +19,13 @@ const blueprint = new MysqlDriver({ rootDir: '/nonexistent' }).blueprints()[0];
 const password = 'observe-Pass-1';
 
 describe.skipIf(!blueprint)('MysqlDriver observability (MariaDB)', () => {
+  const instances = driverFixture({
+    label: 'mysql-obs',
+    driver: (rootDir) => new MysqlDriver({ rootDir }),
+    blueprintId: () => blueprint!.blueprintId,
+    password,
+    idPrefix: 'obs',
+  }, () => ({}));
   let rootDir = '';
   let driver: MysqlDriver;
   let tls: ConformanceTls;
@@ -27,33 +33,16 @@ describe.skipIf(!blueprint)('MysqlDriver observability (MariaDB)', () => {
   const open: mysql.Connection[] = [];
 
   beforeAll(async () => {
-    const run = process.env.BERTH_TEST_RUN;
-    rootDir = await fs.mkdtemp(path.join(os.tmpdir(), run ? `berth-test-${run}-mysql-obs-` : 'berth-mysql-obs-'));
-    await fs.chmod(rootDir, 0o711);
-    driver = new MysqlDriver({ rootDir });
-    tls = await createOpensslTls();
-    spec = {
-      id: 'obs-1', blueprintId: blueprint!.blueprintId, dataDir: path.join(rootDir, 'instances', 'obs-1'), port: await freeLoopbackPort(),
-      publiclyAccessible: false, ramSizeInGb: 1, cpuCount: 2, masterUsername: 'dbmaster', masterDatabaseName: 'appdb',
-    };
-    await driver.provision(spec, await tls.makeServerTls());
-    await driver.start(spec);
-    await driver.ensureMasterUser(spec, password);
+    ({ rootDir, driver, tls } = instances);
+    spec = await instances.running({ ramSizeInGb: 1, cpuCount: 2 });
   });
 
+  // Before the fixture's own afterAll (hooks run as a stack), which then removes the CA and the root.
   afterAll(async () => {
-    try {
-      for (const c of open.splice(0)) c.destroy();
-      if (spec) {
-        await driver.destroy(spec).catch(async () => {
-          const { pid } = await driver.status(spec).catch(() => ({ pid: undefined }));
-          if (pid) process.kill(pid, 'SIGKILL');
-        });
-        expect((await driver.status(spec)).running).toBe(false);
-      }
-    } finally {
-      await tls?.cleanup();
-      if (rootDir) await fs.rm(rootDir, { recursive: true, force: true });
+    for (const c of open.splice(0)) c.destroy();
+    if (spec) {
+      await destroyForSure(driver, spec);
+      expect((await driver.status(spec)).running).toBe(false);
     }
   });
 

@@ -31,7 +31,8 @@ import path from 'node:path';
 import type { BackupManifest, RestoreSource } from '../backup.js';
 import type { InstanceSpec, TlsMaterial } from '../driver.js';
 import { mkdirOwnedBy, writeFileAtomicAs, type OsUser } from '../os-user.js';
-import { BackupIntegrityError, Copier, copyVerified, mkdirChain, syncFilesystem } from '../backup-manifest.js';
+import { BackupIntegrityError, Copier } from '../backup-manifest.js';
+import { copyBackupStaged, pointInTime, resolveSource, restorableAs } from '../restore-steps.js';
 import { planReplay, type ReplayPlan } from './archive.js';
 import type { MysqlBackupHost } from './backup-host.js';
 import { DIRECTORIES_FILE, isBackupToolFile, readMysqlManifest } from './backup.js';
@@ -72,11 +73,7 @@ async function writeRestoreRecord(user: OsUser, file: string, record: RestoreRec
 
 /** The manifest of a MariaDB backup that `spec` can be restored from. */
 export async function readRestorableManifest(backupDir: string, spec: Pick<InstanceSpec, 'blueprintId'>): Promise<BackupManifest> {
-  const manifest = await readMysqlManifest(backupDir);
-  if (manifest.blueprintId !== spec.blueprintId) {
-    throw new Error(`backup ${path.resolve(backupDir)} holds ${manifest.blueprintId} data; it cannot be restored as ${spec.blueprintId}`);
-  }
-  return manifest;
+  return restorableAs(await readMysqlManifest(backupDir), backupDir, spec, (backup, instance) => backup === instance);
 }
 
 export async function restoreInstance(
@@ -86,23 +83,15 @@ export async function restoreInstance(
   source: RestoreSource,
   options: RestoreOptions,
 ): Promise<void> {
-  const backupDir = path.resolve(source.backupDir);
-  const archiveDir = source.archiveDir === undefined ? undefined : path.resolve(source.archiveDir);
+  const { backupDir, archiveDir } = resolveSource(source);
   const manifest = await readRestorableManifest(backupDir, spec);
   const consistentAt = new Date(manifest.consistentAt);
   const target = source.targetTime;
   let replay: (ReplayPlan & { stop: string }) | undefined;
-  if (target !== undefined) {
-    if (Number.isNaN(target.getTime())) throw new Error('the target time is not a valid date');
-    if (archiveDir === undefined) throw new Error('a restore to a point in time needs the archive (archiveDir)');
-    if (target < consistentAt) {
-      throw new Error(
-        `the target time ${target.toISOString()} is before ${consistentAt.toISOString()}, when backup ${backupDir} became consistent: ` +
-          'restore from an older backup',
-      );
-    }
-    const stop = stopDatetime(target);
-    const plan = await planReplay(archiveDir, backupDir, manifest, target, stop.seconds);
+  const pitr = pointInTime(target, archiveDir, backupDir, consistentAt);
+  if (pitr) {
+    const stop = stopDatetime(pitr.target);
+    const plan = await planReplay(pitr.archiveDir, backupDir, manifest, pitr.target, stop.seconds);
     if (plan.files.length > 0) replay = { ...plan, stop: stop.text };
   }
   // Fail before any copy when a program is missing.
@@ -145,22 +134,20 @@ async function copyBackup(
   p: MysqlInstancePaths,
   r: ReturnType<typeof restorePaths>,
 ): Promise<void> {
-  await fs.rm(r.stage, { recursive: true, force: true });
-  const made = new Set<string>();
-  await mkdirChain(r.stage, made, user);
-  // Every directory of the datadir (some may hold no file), from the verified list.
-  for (const dir of await readDirectories(backupDir, manifest)) await mkdirChain(path.join(r.stage, dir), made, user);
-  await copyVerified(backupDir, manifest, {
-    owner: user,
+  await copyBackupStaged({
+    user,
+    backupDir,
+    manifest,
+    stage: r.stage,
+    final: p.datadir,
+    // Every directory of the datadir (some may hold no file), from the verified list.
+    directories: () => readDirectories(backupDir, manifest),
     target: (file) => {
       if (!file.path.startsWith('data/')) return undefined;
       const relative = file.path.slice('data/'.length);
       return isBackupToolFile(relative) ? undefined : path.join(r.stage, relative);
     },
   });
-  await fs.chmod(r.stage, 0o700);
-  await syncFilesystem(r.stage); // durable before it is named datadir
-  await fs.rename(r.stage, p.datadir);
 }
 
 /** directories.json, checked against the manifest before it is used. */

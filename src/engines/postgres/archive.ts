@@ -21,6 +21,8 @@ import type { BackupManifest } from '../backup.js';
 import type { InstanceSpec } from '../driver.js';
 import { assertTraversableBy, mkdirOwnedBy, writeFileAtomicAs, type OsUser } from '../os-user.js';
 import { pollUntil, sleep } from '../../supervisor/wait.js';
+import { readdirIfExists } from '../../util/files.js';
+import { deleteFromArchive, FLUSH_STATE_FILE, readFlushStateFile } from '../archive-files.js';
 import type { PostgresBackupHost } from './backup-host.js';
 import { backupPosition } from './backup.js';
 import { ARCHIVE_CONF, confString } from './config-files.js';
@@ -29,7 +31,7 @@ import type { PostgresInstancePaths } from './instance-paths.js';
 import { parseWalFileName, WAL_SEGMENT_NAME, walFileName } from './wal.js';
 import { ARCHIVE_SCRIPT, archiveCommand, RESTORE_SCRIPT } from './wal-scripts.js';
 
-export const FLUSH_STATE_FILE = 'berth-flush.json';
+export { FLUSH_STATE_FILE };
 /** archive_command while archiving is off: finished segments are dropped (berth.conf). */
 export const DISCARD_ARCHIVE_COMMAND = 'true';
 
@@ -105,13 +107,8 @@ interface FlushState {
   idleXmax: string | null;
 }
 
-export async function readFlushState(archiveDir: string): Promise<FlushState | undefined> {
-  try {
-    const state = JSON.parse(await fs.readFile(path.join(archiveDir, FLUSH_STATE_FILE), 'utf8')) as FlushState;
-    return typeof state.flushedAt === 'string' && typeof state.wal === 'string' ? state : undefined;
-  } catch {
-    return undefined;
-  }
+export function readFlushState(archiveDir: string): Promise<FlushState | undefined> {
+  return readFlushStateFile<FlushState>(archiveDir, (state) => typeof state.flushedAt === 'string' && typeof state.wal === 'string');
 }
 
 export function isArchived(archiveDir: string, walFile: string): boolean {
@@ -225,14 +222,7 @@ export interface ArchivedFile {
 /** WAL files in an archive (history files included), by name. */
 export async function listArchive(archiveDir: string): Promise<Map<string, ArchivedFile>> {
   const files = new Map<string, ArchivedFile>();
-  let names: string[];
-  try {
-    names = await fs.readdir(archiveDir);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return files;
-    throw err;
-  }
-  for (const name of names) {
+  for (const name of await readdirIfExists(archiveDir)) {
     const match = /^([0-9A-F]{8}(?:[0-9A-F]{16}(?:\.[0-9A-Za-z.]+)?|\.history))\.gz(\.sha256)?$/.exec(name);
     if (!match) continue;
     const walName = match[1] as string;
@@ -286,22 +276,9 @@ export async function pruneArchive(archiveDir: string, oldestKept: BackupManifes
   const position = backupPosition(oldestKept);
   const size = position.walSegmentSize;
   const first = parseWalFileName(position.startWal, size).segno;
-  const deleted: string[] = [];
-  let names: string[];
-  try {
-    names = await fs.readdir(archiveDir);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return deleted;
-    throw err;
-  }
-  // .sha256 first: a file interrupted half-way counts as not archived, never as archived and damaged.
-  const ordered = names.sort((a, b) => Number(b.endsWith('.sha256')) - Number(a.endsWith('.sha256')));
-  for (const name of ordered) {
+  return deleteFromArchive(archiveDir, (name) => {
     const match = /^\.?([0-9A-F]{24})(?:\.[0-9A-Za-z.]*)?$/.exec(name);
-    if (!match) continue; // timeline history files (<timeline>.history.gz) never match
-    if (parseWalFileName(match[1] as string, size).segno >= first) continue;
-    await fs.rm(path.join(archiveDir, name), { force: true });
-    deleted.push(name);
-  }
-  return deleted;
+    if (!match) return false; // timeline history files (<timeline>.history.gz) never match
+    return parseWalFileName(match[1] as string, size).segno < first;
+  });
 }

@@ -7,16 +7,18 @@
 import { createHash } from 'node:crypto';
 import { execFile } from 'node:child_process';
 import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { BackupManifest, RestoreSource } from '../backup.js';
-import { freeLoopbackPort } from '../conformance/net.js';
-import { createOpensslTls, type ConformanceTls } from '../conformance/tls.js';
-import type { InstanceSpec, TlsMaterial } from '../driver.js';
+import { describe, expect, it } from 'vitest';
+import type { BackupManifest } from '../backup.js';
+import {
+  backupUnderWrites, expectArchivedChecksums, expectLedgerConsistent, expectNoBackupWhenStopped, expectPasswordKeptUntilEnsured, flipByte, ledgerWriter,
+  pitrTags, restoredUnderOtherCa,
+} from '../conformance/backup-checks.js';
+import { driverFixture } from '../conformance/instances.js';
+import type { InstanceSpec } from '../driver.js';
 import { masterClientConfig } from './master-connection.js';
 import { PostgresDriver } from './postgres-driver.js';
 import { parseWalFileName, walFileName } from './wal.js';
@@ -28,111 +30,42 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const MB16 = 16 * 1024 * 1024;
 
 function fixture(blueprintId: string) {
-  let rootDir = '';
-  let driver: PostgresDriver;
-  let tls: ConformanceTls;
-  const specs: InstanceSpec[] = [];
-  const clients: pg.Client[] = [];
-  let counter = 0;
-
-  beforeAll(async () => {
-    rootDir = await fs.mkdtemp(path.join(os.tmpdir(), `berth-test-${process.env.BERTH_TEST_RUN ?? 'adhoc'}-pgbackup-`));
-    await fs.chmod(rootDir, 0o711); // the service user must traverse it
-    driver = new PostgresDriver({ rootDir, archiveFlushTimeoutMs: 30_000 });
-    tls = await createOpensslTls();
+  return driverFixture({
+    label: 'pgbackup',
+    driver: (rootDir) => new PostgresDriver({ rootDir, archiveFlushTimeoutMs: 30_000 }),
+    blueprintId: () => blueprintId,
+    password: PASSWORD,
+    idPrefix: 'bk',
+  }, (base) => {
+    const f = {
+      async connect(spec: InstanceSpec, caPem = base.tls.ca, password = PASSWORD): Promise<pg.Client> {
+        const client = new pg.Client(masterClientConfig(spec, { host: 'localhost', caPem, password }));
+        client.on('error', () => undefined);
+        base.closeAtEnd(() => client.end().catch(() => undefined));
+        await client.connect();
+        return client;
+      },
+      async query<T extends Record<string, unknown>>(spec: InstanceSpec, sql: string, caPem = base.tls.ca): Promise<T[]> {
+        const client = await f.connect(spec, caPem);
+        try {
+          return (await client.query<T>(sql)).rows;
+        } finally {
+          await client.end().catch(() => undefined);
+        }
+      },
+      /** Complete archived WAL files (their .sha256 exists), sorted. */
+      async archived(dir: string): Promise<string[]> {
+        return (await fs.readdir(dir)).filter((n) => n.endsWith('.gz.sha256')).map((n) => n.slice(0, -'.gz.sha256'.length)).sort();
+      },
+      async copyDir(from: string, to: string): Promise<void> {
+        await execFileAsync('cp', ['-a', from, to]);
+      },
+    };
+    return f;
   });
-
-  afterAll(async () => {
-    try {
-      for (const client of clients.splice(0)) await client.end().catch(() => undefined);
-      for (const spec of specs.splice(0)) await driver.destroy(spec).catch(() => undefined);
-    } finally {
-      await tls?.cleanup();
-      if (rootDir) await fs.rm(rootDir, { recursive: true, force: true });
-    }
-  });
-
-  const f = {
-    get rootDir() {
-      return rootDir;
-    },
-    get driver() {
-      return driver;
-    },
-    get tls() {
-      return tls;
-    },
-    /** A spec not yet provisioned; destroyed in afterAll. */
-    async newSpec(): Promise<InstanceSpec> {
-      const id = `bk-${++counter}`;
-      const spec: InstanceSpec = {
-        id, blueprintId, dataDir: path.join(rootDir, 'instances', id), port: await freeLoopbackPort(),
-        publiclyAccessible: false, ramSizeInGb: 0.5, cpuCount: 1, masterUsername: 'dbmaster', masterDatabaseName: 'appdb',
-      };
-      specs.push(spec);
-      return spec;
-    },
-    async running(): Promise<InstanceSpec> {
-      const spec = await f.newSpec();
-      await driver.provision(spec, await tls.makeServerTls());
-      await driver.start(spec);
-      await driver.ensureMasterUser(spec, PASSWORD);
-      return spec;
-    },
-    async connect(spec: InstanceSpec, caPem = tls.ca, password = PASSWORD): Promise<pg.Client> {
-      const client = new pg.Client(masterClientConfig(spec, { host: 'localhost', caPem, password }));
-      client.on('error', () => undefined);
-      clients.push(client);
-      await client.connect();
-      return client;
-    },
-    async query<T extends Record<string, unknown>>(spec: InstanceSpec, sql: string, caPem = tls.ca): Promise<T[]> {
-      const client = await f.connect(spec, caPem);
-      try {
-        return (await client.query<T>(sql)).rows;
-      } finally {
-        await client.end().catch(() => undefined);
-      }
-    },
-    async restored(source: RestoreSource, material?: TlsMaterial): Promise<InstanceSpec> {
-      const spec = await f.newSpec();
-      await driver.restore(spec, material ?? (await tls.makeServerTls()), source);
-      return spec;
-    },
-    /** Restore must fail with `message`, leaving no server and no files behind. */
-    async restoreFails(source: RestoreSource, message: string | RegExp): Promise<void> {
-      const spec = await f.newSpec();
-      await expect(driver.restore(spec, await tls.makeServerTls(), source)).rejects.toThrow(message);
-      expect((await driver.status(spec)).running).toBe(false);
-      await expect(fs.access(spec.dataDir)).rejects.toMatchObject({ code: 'ENOENT' });
-    },
-    /** Complete archived WAL files (their .sha256 exists), sorted. */
-    async archived(dir: string): Promise<string[]> {
-      return (await fs.readdir(dir)).filter((n) => n.endsWith('.gz.sha256')).map((n) => n.slice(0, -'.gz.sha256'.length)).sort();
-    },
-    async copyDir(from: string, to: string): Promise<void> {
-      await execFileAsync('cp', ['-a', from, to]);
-    },
-  };
-  return f;
 }
 
-async function tags(f: ReturnType<typeof fixture>, spec: InstanceSpec): Promise<Record<string, number>> {
-  const rows = await f.query<{ tag: string; n: string }>(spec, 'SELECT tag, count(*) AS n FROM pitr GROUP BY tag ORDER BY tag');
-  return Object.fromEntries(rows.map((r) => [r.tag, Number(r.n)]));
-}
-
-async function flipByte(file: string, offset: number): Promise<void> {
-  const handle = await fs.open(file, 'r+');
-  try {
-    const byte = Buffer.alloc(1);
-    await handle.read(byte, 0, 1, offset);
-    byte[0] = (byte[0] ?? 0) ^ 0xff;
-    await handle.write(byte, 0, 1, offset);
-  } finally {
-    await handle.close();
-  }
-}
+const tags = (f: ReturnType<typeof fixture>, spec: InstanceSpec) => pitrTags(f.query, spec);
 
 describe.runIf(available.includes('postgres_17'))('PostgresDriver backups (postgres_17)', () => {
   const f = fixture('postgres_17');
@@ -144,27 +77,13 @@ describe.runIf(available.includes('postgres_17'))('PostgresDriver backups (postg
     await setup.query('CREATE TABLE ledger (id bigserial PRIMARY KEY, amount int NOT NULL)');
     await setup.query(`INSERT INTO seq SELECT g, repeat(md5(g::text), 8) FROM generate_series(1, 20000) g`);
     const writer = await f.connect(spec);
-    let committed = 20000;
-    let stop = false;
     // Each transaction: the next id, and a pair of ledger rows that sum to zero.
-    const writing = (async () => {
-      while (!stop) {
-        const n = committed + 1;
-        await writer.query('BEGIN');
-        await writer.query('INSERT INTO seq VALUES ($1::bigint, repeat(md5($1::bigint::text), 8))', [n]);
-        await writer.query('INSERT INTO ledger (amount) VALUES ($1::int), ($2::int)', [n, -n]);
-        await writer.query('COMMIT');
-        committed = n;
-      }
-    })();
+    const writing = ledgerWriter((sql, values) => writer.query(sql, values), (n) => [
+      ['INSERT INTO seq VALUES ($1::bigint, repeat(md5($1::bigint::text), 8))', [n]],
+      ['INSERT INTO ledger (amount) VALUES ($1::int), ($2::int)', [n, -n]],
+    ]);
     try {
-      while (committed < 20050) await sleep(5);
-      const before = committed;
-      const startedAt = Date.now();
-      const dir = path.join(f.rootDir, 'backups', 'under-writes');
-      const manifest = await f.driver.backup(spec, dir);
-      const after = committed;
-      expect(after).toBeGreaterThan(before); // writes went on during the backup
+      const { before, after, startedAt, dir, manifest } = await backupUnderWrites(f, spec, writing);
 
       // The manifest: position, checksums, what is left out.
       expect(manifest).toMatchObject({ format: 1, engine: 'postgres', blueprintId: 'postgres_17' });
@@ -184,20 +103,8 @@ describe.runIf(available.includes('postgres_17'))('PostgresDriver backups (postg
       expect((await fs.readdir(path.dirname(dir))).filter((n) => n.includes('partial'))).toEqual([]);
 
       // Restore into a new instance: its own port and a certificate of another CA.
-      const material = await f.tls.makeOtherCaServerTls();
-      const copy = await f.restored({ backupDir: dir }, material);
-      expect(copy.port).not.toBe(spec.port);
-      await f.driver.verifyConnection(copy, { host: 'localhost', caPem: material.caPem, password: PASSWORD });
-      await expect(f.driver.verifyConnection(copy, { host: 'localhost', caPem: f.tls.ca, password: PASSWORD })).rejects.toThrow();
-      const [counts] = await f.query<{ n: string; max: string; min: string }>(copy, 'SELECT count(*) AS n, max(id) AS max, min(id) AS min FROM seq', material.caPem);
-      const n = Number(counts?.n);
-      expect(n).toBeGreaterThanOrEqual(before);
-      expect(n).toBeLessThanOrEqual(after + 1); // + the commit in flight when backup() returned
-      expect(Number(counts?.max)).toBe(n); // no hole: 1..n
-      expect(Number(counts?.min)).toBe(1);
-      const [ledger] = await f.query<{ n: string; sum: string }>(copy, 'SELECT count(*) AS n, coalesce(sum(amount), 0) AS sum FROM ledger', material.caPem);
-      expect(Number(ledger?.sum)).toBe(0);
-      expect(Number(ledger?.n)).toBe(2 * (n - 20000));
+      const { copy, material } = await restoredUnderOtherCa(f, dir, spec, PASSWORD);
+      const n = await expectLedgerConsistent(f.query, copy, material.caPem, before, after);
       // Index and heap agree, and every page passes its data checksum.
       const client = await f.connect(copy, material.caPem);
       await client.query('SET enable_seqscan = off');
@@ -217,12 +124,9 @@ describe.runIf(available.includes('postgres_17'))('PostgresDriver backups (postg
       const [state] = await f.query<{ r: boolean }>(copy, 'SELECT pg_is_in_recovery() AS r', material.caPem);
       expect(state?.r).toBe(false);
       // The master user keeps the source's password until ensureMasterUser sets another.
-      await f.driver.ensureMasterUser(copy, 'after-Restore-2');
-      await f.driver.verifyConnection(copy, { host: 'localhost', caPem: material.caPem, password: 'after-Restore-2' });
-      await expect(f.driver.verifyConnection(copy, { host: 'localhost', caPem: material.caPem, password: PASSWORD })).rejects.toThrow();
+      await expectPasswordKeptUntilEnsured(f, copy, material.caPem, PASSWORD);
     } finally {
-      stop = true;
-      await writing.catch(() => undefined);
+      await writing.stop();
     }
   });
 
@@ -271,11 +175,7 @@ describe.runIf(available.includes('postgres_17'))('PostgresDriver backups (postg
     expect(await tags(f, atLatest)).toEqual({ A: 100, B: 50, base: 10 });
 
     // Every archived file matches its checksum file.
-    for (const name of files) {
-      const gz = await fs.readFile(path.join(archive, `${name}.gz`));
-      const recorded = (await fs.readFile(path.join(archive, `${name}.gz.sha256`), 'utf8')).split(/\s+/)[0];
-      expect(createHash('sha256').update(gz).digest('hex')).toBe(recorded);
-    }
+    await expectArchivedChecksums(archive, files, '.gz');
 
     // Archiving off: a reload again; segments are no longer archived.
     await f.driver.setArchiving(spec, undefined);
@@ -309,9 +209,7 @@ describe.runIf(available.includes('postgres_17'))('PostgresDriver backups (postg
     await expect(f.driver.readManifest(missing)).rejects.toThrow('file data/PG_VERSION is missing');
 
     await f.restoreFails({ backupDir: path.join(f.rootDir, 'backups', 'nowhere') }, /has no manifest\.json/);
-    await f.driver.stop(spec);
-    await expect(f.driver.backup(spec, path.join(f.rootDir, 'backups', 'stopped'))).rejects.toThrow(/is not running/);
-    await expect(fs.access(path.join(f.rootDir, 'backups', 'stopped'))).rejects.toThrow();
+    await expectNoBackupWhenStopped(f, spec);
   });
 
   it('restore called again after a crash finishes the cleanup; over an existing instance it refuses', async () => {

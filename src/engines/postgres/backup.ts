@@ -19,7 +19,7 @@
  *                   temp files; plus the backup_label of pg_backup_stop
  *   wal/<segments>  WAL from the start to the stop segment, *.history files
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { Dirent } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
@@ -27,7 +27,8 @@ import type { BackupFile, BackupManifest } from '../backup.js';
 import type { InstanceSpec } from '../driver.js';
 import type { PostgresBackupHost } from './backup-host.js';
 import { ARCHIVE_CONF, RECOVERY_CONF } from './config-files.js';
-import { buildDirectoryAtomically, Copier, copyTreeHashed, writeManifest } from '../backup-manifest.js';
+import { buildDirectoryAtomically, Copier, copyTreeHashed } from '../backup-manifest.js';
+import { assertRunningForBackup, sealBackup, writeHashedFile } from '../backup-steps.js';
 import { parseBackupLabel, TIMELINE_HISTORY_NAME, walFileRange } from './wal.js';
 
 /** Directories of PGDATA whose content a backup leaves out (the directories themselves are kept). */
@@ -94,7 +95,7 @@ export function backupPosition(manifest: BackupManifest): PostgresBackupPosition
 }
 
 export async function takeBackup(host: PostgresBackupHost, spec: InstanceSpec, targetDir: string): Promise<BackupManifest> {
-  if (!(await host.running(spec))) throw new Error(`instance ${spec.id} is not running (a backup copies a running server)`);
+  await assertRunningForBackup(host, spec);
   const pgdata = host.paths(spec).pgdata;
   return buildDirectoryAtomically(targetDir, (temp) =>
     host.withAdmin(spec, async (client) => {
@@ -131,7 +132,7 @@ export async function takeBackup(host: PostgresBackupHost, spec: InstanceSpec, t
       const label = parseBackupLabel(stop.labelfile);
 
       const files: BackupFile[] = [...data.files];
-      files.push(await writeHashed(temp, 'data/backup_label', stop.labelfile));
+      files.push(await writeHashedFile(temp, 'data/backup_label', stop.labelfile));
       await fs.mkdir(path.join(temp, 'wal'), { mode: 0o700 });
       const walDir = path.join(pgdata, 'pg_wal');
       const history = (await fs.readdir(walDir)).filter((name) => TIMELINE_HISTORY_NAME.test(name));
@@ -143,7 +144,6 @@ export async function takeBackup(host: PostgresBackupHost, spec: InstanceSpec, t
       }
       await client.query('SELECT pg_drop_replication_slot($1)', [slot]);
 
-      files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
       const position: PostgresBackupPosition = {
         timeline: label.timeline,
         startLsn: label.startLsn,
@@ -153,24 +153,14 @@ export async function takeBackup(host: PostgresBackupHost, spec: InstanceSpec, t
         walSegmentSize,
         systemIdentifier: sysid,
       };
-      const manifest: BackupManifest = {
-        format: 1,
+      return sealBackup(temp, {
         engine: 'postgres',
         blueprintId: spec.blueprintId,
         engineVersion: host.engineVersion(spec.blueprintId),
-        consistentAt: consistentAt.toISOString(),
+        consistentAt,
         position: { ...position },
-        sizeBytes: files.reduce((sum, file) => sum + file.size, 0),
         files,
-      };
-      await writeManifest(temp, manifest);
-      return manifest;
+      });
     }),
   );
-}
-
-async function writeHashed(root: string, relative: string, content: string): Promise<BackupFile> {
-  await fs.writeFile(path.join(root, relative), content, { mode: 0o600, flag: 'wx' });
-  const bytes = Buffer.from(content);
-  return { path: relative, size: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') };
 }

@@ -6,18 +6,15 @@
 import net from 'node:net';
 import tls from 'node:tls';
 import pg from 'pg';
-import type { InstanceSpec, VerifyOptions } from '../driver.js';
+import type { VerifyOptions } from '../driver.js';
+import { masterLogin, verifyMasterSession, type MasterTarget } from '../master-verify.js';
 
 export function masterClientConfig(
-  spec: Pick<InstanceSpec, 'port' | 'masterUsername' | 'masterDatabaseName'>,
+  spec: MasterTarget,
   { host, caPem, password }: VerifyOptions,
 ): pg.ClientConfig {
   return {
-    host,
-    port: spec.port,
-    user: spec.masterUsername,
-    database: spec.masterDatabaseName,
-    password,
+    ...masterLogin(spec, { host, password }),
     application_name: 'berth-verify',
     connectionTimeoutMillis: 10_000,
     ssl: {
@@ -33,21 +30,16 @@ export function masterClientConfig(
 const VERIFY_SESSION_OPTIONS = '-c statement_timeout=0 -c idle_session_timeout=0 -c idle_in_transaction_session_timeout=0';
 
 /** Connect, `SELECT 1`, close; throws with the reason. */
-export async function verifyMasterConnection(
-  spec: Pick<InstanceSpec, 'port' | 'masterUsername' | 'masterDatabaseName'>,
-  options: VerifyOptions,
-): Promise<void> {
+export async function verifyMasterConnection(spec: MasterTarget, options: VerifyOptions): Promise<void> {
   // Timeouts users may set (UpdateRelationalDatabaseParameters) must not fail berth's own check.
   const client = new pg.Client({ ...masterClientConfig(spec, options), options: VERIFY_SESSION_OPTIONS });
   client.on('error', () => undefined);
-  try {
-    await client.connect();
-    await client.query('SELECT 1');
-  } catch (err) {
-    throw new Error(
-      `verify-full connection as ${spec.masterUsername} to ${options.host}:${spec.port}/${spec.masterDatabaseName} failed: ${(err as Error).message}`,
-    );
-  } finally {
-    await client.end().catch(() => undefined);
-  }
+  await verifyMasterSession(spec, options, async () => {
+    try {
+      await client.connect();
+      await client.query('SELECT 1');
+    } finally {
+      await client.end().catch(() => undefined);
+    }
+  });
 }

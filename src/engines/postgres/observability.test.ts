@@ -6,13 +6,12 @@
  */
 import { execFile } from 'node:child_process';
 import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freeLoopbackPort } from '../conformance/net.js';
-import { createOpensslTls, type ConformanceTls } from '../conformance/tls.js';
+import { driverFixture } from '../conformance/instances.js';
+import type { ConformanceTls } from '../conformance/tls.js';
 import type { InstanceSpec } from '../driver.js';
 import type { LogEventRecord, LogPage, LogQuery } from '../observability.js';
 import { masterClientConfig } from './master-connection.js';
@@ -26,43 +25,28 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const ssAvailable = await execFileAsync('ss', ['-V']).then(() => true, () => false);
 
 describe.runIf(available.includes('postgres_17'))('PostgresDriver observability (postgres_17)', () => {
-  let rootDir = '';
+  const instances = driverFixture({
+    label: 'pgobs',
+    driver: (rootDir) => new PostgresDriver({ rootDir }),
+    blueprintId: () => 'postgres_17',
+    password: PASSWORD,
+    idPrefix: 'obs',
+  }, () => ({}));
+  const running = () => instances.running();
   let driver: PostgresDriver;
   let tls: ConformanceTls;
-  const specs: InstanceSpec[] = [];
   const clients: pg.Client[] = [];
   let spec: InstanceSpec;
 
   beforeAll(async () => {
-    rootDir = await fs.mkdtemp(path.join(os.tmpdir(), `berth-test-${process.env.BERTH_TEST_RUN ?? 'adhoc'}-pgobs-`));
-    await fs.chmod(rootDir, 0o711); // the service user must traverse it
-    driver = new PostgresDriver({ rootDir });
-    tls = await createOpensslTls();
+    ({ driver, tls } = instances);
     spec = await running();
   });
 
+  // Before the fixture's own afterAll (hooks run as a stack), which then destroys the instances.
   afterAll(async () => {
-    try {
-      for (const client of clients.splice(0)) await client.end().catch(() => undefined);
-      for (const s of specs.splice(0)) await driver.destroy(s).catch(() => undefined);
-    } finally {
-      await tls?.cleanup();
-      if (rootDir) await fs.rm(rootDir, { recursive: true, force: true });
-    }
+    for (const client of clients.splice(0)) await client.end().catch(() => undefined);
   });
-
-  async function running(): Promise<InstanceSpec> {
-    const id = `obs-${specs.length + 1}`;
-    const s: InstanceSpec = {
-      id, blueprintId: 'postgres_17', dataDir: path.join(rootDir, 'instances', id), port: await freeLoopbackPort(),
-      publiclyAccessible: false, ramSizeInGb: 0.5, cpuCount: 1, masterUsername: 'dbmaster', masterDatabaseName: 'appdb',
-    };
-    specs.push(s);
-    await driver.provision(s, await tls.makeServerTls());
-    await driver.start(s);
-    await driver.ensureMasterUser(s, PASSWORD);
-    return s;
-  }
 
   async function connect(target: InstanceSpec = spec): Promise<pg.Client> {
     const client = new pg.Client(masterClientConfig(target, { host: 'localhost', caPem: tls.ca, password: PASSWORD }));

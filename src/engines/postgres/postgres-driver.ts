@@ -14,9 +14,10 @@ import type {
 import type {
   EngineBlueprint, EngineDriver, InstanceSpec, RunningState, TlsMaterial, VerifyOptions,
 } from '../driver.js';
-import { assertTraversableBy, ensureServiceUser, mkdirOwnedBy, type OsUser } from '../os-user.js';
+import { awaitPresentedCertificate, engineVersionOf, InstanceQueues, serviceUserOnce, step } from '../driver-support.js';
+import { assertTraversableBy, mkdirOwnedBy, type OsUser } from '../os-user.js';
 import type { ServerProcess } from '../../supervisor/server-process.js';
-import { pollUntil, SerialQueue } from '../../supervisor/wait.js';
+import { SerialQueue } from '../../supervisor/wait.js';
 import { ensureDatabase, ensureMasterRole, setRolePassword, withAdminClient } from './admin-connection.js';
 import { flushArchive, pruneArchive, setArchiving } from './archive.js';
 import type { PostgresBackupHost } from './backup-host.js';
@@ -63,14 +64,15 @@ export class PostgresDriver implements EngineDriver, EngineBackups, EngineObserv
   readonly engine = 'postgres' as const;
   readonly rootDir: string;
   private packageList: PostgresPackage[] | undefined;
-  private userPromise: Promise<OsUser> | undefined;
+  private readonly user: () => Promise<OsUser>;
   private readonly servers = new Map<string, ServerProcess>();
-  private readonly queues = new Map<string, SerialQueue>();
+  private readonly queues = new InstanceQueues();
   /** Per data dir: the postmaster whose sockets are counted, the counts, and the queue that keeps samples in order. */
   private readonly traffic = new Map<string, { pid: number; counter: TrafficCounter; samples: SerialQueue }>();
 
   constructor(private readonly options: PostgresDriverOptions) {
     this.rootDir = path.resolve(options.rootDir);
+    this.user = serviceUserOnce(options.osUser);
   }
 
   blueprints(): EngineBlueprint[] {
@@ -96,7 +98,7 @@ export class PostgresDriver implements EngineDriver, EngineBackups, EngineObserv
   }
 
   provision(spec: InstanceSpec, tls: TlsMaterial): Promise<void> {
-    return this.queue(spec).run(() => step(`provisioning postgres instance ${spec.id}`, () => this.provisionFiles(spec, tls)));
+    return this.queues.run(spec, () => step(`provisioning postgres instance ${spec.id}`, () => this.provisionFiles(spec, tls)));
   }
 
   /** provision() outside the queue; a restore runs it on the PGDATA it copied (the template copy is then skipped). */
@@ -163,18 +165,12 @@ export class PostgresDriver implements EngineDriver, EngineBackups, EngineObserv
       const port = await this.listeningPort(spec);
       await this.withAdmin(spec, (client) => client.query('SELECT pg_reload_conf()'));
       // pg_reload_conf only signals the postmaster: wait until new connections get the new cert.
-      let presented = '';
-      const loaded = await pollUntil(
-        async () => (presented = await presentedCertificateFingerprint('127.0.0.1', port).catch(() => '')) === expected,
-        { timeoutMs: this.options.tlsReloadTimeoutMs ?? 10_000, intervalMs: 5 },
+      await awaitPresentedCertificate(
+        () => presentedCertificateFingerprint('127.0.0.1', port),
+        expected,
+        this.options.tlsReloadTimeoutMs ?? 10_000,
+        async () => `; PostgreSQL keeps its previous TLS setup when the new files fail to load:\n${await postgresLogTail(p)}`,
       );
-      if (!loaded) {
-        throw new Error(
-          `the server still presents ${presented ? `certificate ${presented}` : 'no readable certificate'} ` +
-            `instead of ${expected}; PostgreSQL keeps its previous TLS setup when the new files fail to load:\n` +
-            (await postgresLogTail(p)),
-        );
-      }
     });
   }
 
@@ -183,7 +179,7 @@ export class PostgresDriver implements EngineDriver, EngineBackups, EngineObserv
   }
 
   destroy(spec: InstanceSpec): Promise<void> {
-    return this.queue(spec).run(() => step(`destroying postgres instance ${spec.id}`, () => this.destroyFiles(spec)));
+    return this.queues.run(spec, () => step(`destroying postgres instance ${spec.id}`, () => this.destroyFiles(spec)));
   }
 
   private async destroyFiles(spec: InstanceSpec): Promise<void> {
@@ -214,7 +210,7 @@ export class PostgresDriver implements EngineDriver, EngineBackups, EngineObserv
   restore(spec: InstanceSpec, tls: TlsMaterial, source: RestoreSource): Promise<void> {
     const what = `restoring postgres instance ${spec.id} from ${source.backupDir}` +
       (source.targetTime ? ` to ${source.targetTime.toISOString()}` : '');
-    return this.queue(spec).run(() =>
+    return this.queues.run(spec, () =>
       step(what, () =>
         restoreInstance(this.backupHost(), spec, tls, source, { readyTimeoutMs: this.options.restoreReadyTimeoutMs ?? 3_600_000 }),
       ),
@@ -223,7 +219,7 @@ export class PostgresDriver implements EngineDriver, EngineBackups, EngineObserv
 
   setArchiving(spec: InstanceSpec, archiveDir: string | undefined): Promise<void> {
     const what = archiveDir === undefined ? `stopping WAL archiving of postgres instance ${spec.id}` : `archiving the WAL of postgres instance ${spec.id} into ${archiveDir}`;
-    return this.queue(spec).run(() => step(what, () => setArchiving(this.backupHost(), spec, archiveDir)));
+    return this.queues.run(spec, () => step(what, () => setArchiving(this.backupHost(), spec, archiveDir)));
   }
 
   flushArchive(spec: InstanceSpec, archiveDir: string): Promise<Date> {
@@ -243,11 +239,7 @@ export class PostgresDriver implements EngineDriver, EngineBackups, EngineObserv
       paths: (spec) => this.paths(spec),
       running: async (spec) => (await this.status(spec)).running,
       withAdmin: (spec, use) => this.withAdmin(spec, use),
-      engineVersion: (blueprintId) => {
-        const blueprint = this.blueprints().find((b) => b.blueprintId === blueprintId);
-        if (!blueprint) throw new Error(`blueprint ${blueprintId} is not available on this machine`);
-        return blueprint.engineVersion;
-      },
+      engineVersion: (blueprintId) => engineVersionOf(this.blueprints(), blueprintId),
       writeInstanceFiles: (spec, tls) => this.provisionFiles(spec, tls),
       start: async (spec, readyTimeoutMs) => {
         const { user } = await this.prepare(spec);
@@ -358,7 +350,7 @@ export class PostgresDriver implements EngineDriver, EngineBackups, EngineObserv
    * immediate ones. Errors are not prefixed: they are the user's answer.
    */
   applyParameters(spec: InstanceSpec, changes: ParameterChange[]): Promise<void> {
-    return this.queue(spec).run(() => applyParameterChanges(this.parameterHost(), spec, changes));
+    return this.queues.run(spec, () => applyParameterChanges(this.parameterHost(), spec, changes));
   }
 
   pendingRebootParameters(spec: InstanceSpec): Promise<string[]> {
@@ -379,11 +371,6 @@ export class PostgresDriver implements EngineDriver, EngineBackups, EngineObserv
   private packages(): PostgresPackage[] {
     this.packageList ??= this.options.packages ?? findPostgresPackages();
     return this.packageList;
-  }
-
-  private user(): Promise<OsUser> {
-    this.userPromise ??= this.options.osUser ? Promise.resolve(this.options.osUser) : ensureServiceUser();
-    return this.userPromise;
   }
 
   private async prepare(spec: Pick<InstanceSpec, 'blueprintId'>): Promise<Prepared> {
@@ -428,23 +415,5 @@ export class PostgresDriver implements EngineDriver, EngineBackups, EngineObserv
   private async crashed(spec: InstanceSpec): Promise<boolean> {
     const pgdata = this.paths(spec).pgdata;
     return (await readPostmasterPid(pgdata)) !== undefined && (await runningPostmasterPid(pgdata)) === undefined;
-  }
-
-  private queue(spec: InstanceSpec): SerialQueue {
-    const key = path.resolve(spec.dataDir);
-    let queue = this.queues.get(key);
-    if (!queue) this.queues.set(key, (queue = new SerialQueue()));
-    return queue;
-  }
-}
-
-/** Run `work`, prefixing any error with what was being done. */
-async function step<T>(what: string, work: () => Promise<T>): Promise<T> {
-  try {
-    return await work();
-  } catch (err) {
-    const error = err as Error;
-    if (error.message.startsWith(what)) throw error;
-    throw new Error(`${what}: ${error.message}`, { cause: err });
   }
 }

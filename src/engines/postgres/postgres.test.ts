@@ -1,9 +1,9 @@
 import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { describeDriverConformance, type ConformanceSubject } from '../conformance/suite.js';
+import { driverFixture, makeTestRoot, testSpec } from '../conformance/instances.js';
 import { freeLoopbackPort } from '../conformance/net.js';
 import { createOpensslTls, type ConformanceTls } from '../conformance/tls.js';
 import type { InstanceSpec } from '../driver.js';
@@ -11,17 +11,15 @@ import { masterClientConfig } from './master-connection.js';
 import { PostgresDriver } from './postgres-driver.js';
 import { scramVerifierMatches } from './scram.js';
 
-async function makeRootDir(): Promise<string> {
-  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'berth-'));
-  await fs.chmod(dir, 0o711);
-  return dir;
-}
+/** Temp dirs carry the test run's id, so the global teardown can sweep what a crashed run left. */
+const makeRootDir = () => makeTestRoot('postgres');
 
 function subjectFor(blueprintId: string) {
   return async (): Promise<ConformanceSubject> => {
     const rootDir = await makeRootDir();
+    const driver = new PostgresDriver({ rootDir });
     return {
-      driver: new PostgresDriver({ rootDir }),
+      driver,
       blueprintId,
       connect: async (spec, options) => {
         const client = new pg.Client(masterClientConfig(spec, options));
@@ -31,6 +29,11 @@ function subjectFor(blueprintId: string) {
           query: async (sql) => (await client.query(sql)).rows as Array<Record<string, unknown>>,
           end: () => client.end().catch(() => undefined),
         };
+      },
+      reopen: () => new PostgresDriver({ rootDir }),
+      socketDir: (spec) => {
+        const p = driver.paths(spec);
+        return { dir: p.socketDir, inTmp: p.socketDirInTmp };
       },
       cleanup: () => fs.rm(rootDir, { recursive: true, force: true }),
     };
@@ -61,47 +64,23 @@ for (const blueprintId of ['postgres_17', 'postgres_16']) {
 }
 
 describe.runIf(available.includes('postgres_17'))('PostgresDriver specifics (postgres_17)', () => {
-  let rootDir = '';
+  const password = 'specific-Pass-1';
+  const instances = driverFixture({
+    label: 'postgres',
+    driver: (rootDir) => new PostgresDriver({ rootDir }),
+    blueprintId: () => 'postgres_17',
+    password,
+    idPrefix: 'pg',
+  }, () => ({}));
   let driver: PostgresDriver;
   let tls: ConformanceTls;
-  const specs: InstanceSpec[] = [];
-  const password = 'specific-Pass-1';
 
-  beforeAll(async () => {
-    rootDir = await makeRootDir();
-    driver = new PostgresDriver({ rootDir });
-    tls = await createOpensslTls();
+  beforeAll(() => {
+    ({ driver, tls } = instances);
   });
 
-  afterAll(async () => {
-    try {
-      for (const spec of specs) await driver.destroy(spec).catch(() => undefined);
-    } finally {
-      await tls?.cleanup();
-      await fs.rm(rootDir, { recursive: true, force: true });
-    }
-  });
-
-  async function running(overrides: Partial<InstanceSpec> = {}): Promise<InstanceSpec> {
-    const id = `pg-${specs.length + 1}`;
-    const spec: InstanceSpec = {
-      id,
-      blueprintId: 'postgres_17',
-      dataDir: path.join(rootDir, 'instances', id),
-      port: await freeLoopbackPort(),
-      publiclyAccessible: false,
-      ramSizeInGb: 1,
-      cpuCount: 2,
-      masterUsername: 'Master User',
-      masterDatabaseName: 'app-db',
-      ...overrides,
-    };
-    specs.push(spec);
-    await driver.provision(spec, await tls.makeServerTls());
-    await driver.start(spec);
-    await driver.ensureMasterUser(spec, password);
-    return spec;
-  }
+  const running = (overrides: Partial<InstanceSpec> = {}) =>
+    instances.running({ ramSizeInGb: 1, cpuCount: 2, masterUsername: 'Master User', masterDatabaseName: 'app-db', ...overrides });
 
   it('rejects plain-text TCP and the admin role over TCP', async () => {
     const spec = await running();
@@ -157,16 +136,6 @@ describe.runIf(available.includes('postgres_17'))('PostgresDriver specifics (pos
     expect(await driver.pendingRestart(spec)).toEqual([]);
   });
 
-  it('re-adopts a running postmaster from a new driver object (berth restart) and stops it', async () => {
-    const spec = await running();
-    const { pid } = await driver.status(spec);
-    const restarted = new PostgresDriver({ rootDir });
-    expect(await restarted.status(spec)).toEqual({ running: true, pid });
-    expect((await restarted.start(spec)).pid).toBe(pid);
-    await restarted.stop(spec);
-    expect((await driver.status(spec)).running).toBe(false);
-  });
-
   it('treats a postmaster.pid whose pid now belongs to another postmaster of the same user as stale', async () => {
     const other = await running();
     const spec = await running();
@@ -182,25 +151,6 @@ describe.runIf(available.includes('postgres_17'))('PostgresDriver specifics (pos
     expect((await driver.status(other)).pid).toBe(otherPid);
   });
 
-  it('puts the socket under /tmp when the data dir is too long for a unix socket path', async () => {
-    const spec = await running({ dataDir: path.join(rootDir, 'instances', 'x'.repeat(80)) });
-    const paths = driver.paths(spec);
-    expect(paths.socketDirInTmp).toBe(true);
-    expect((await fs.stat(paths.socketDir)).mode & 0o777).toBe(0o700);
-    await driver.verifyConnection(spec, { host: 'localhost', caPem: tls.ca, password });
-    await driver.destroy(spec);
-    await expect(fs.stat(paths.socketDir)).rejects.toMatchObject({ code: 'ENOENT' });
-  });
-
-  it('reloadTls on a stopped instance writes the files for the next start', async () => {
-    const spec = await running();
-    await driver.stop(spec);
-    const other = await tls.makeOtherCaServerTls();
-    await driver.reloadTls(spec, other);
-    await driver.start(spec);
-    await driver.verifyConnection(spec, { host: 'localhost', caPem: other.caPem, password });
-  });
-
   it('refuses the reserved admin role as master username', async () => {
     await expect(running({ masterUsername: 'berth_admin' })).rejects.toThrow(/reserved/);
   });
@@ -211,11 +161,7 @@ describe.runIf(available.includes('postgres_16'))('PostgresDriver smoke (postgre
     const rootDir = await makeRootDir();
     const driver = new PostgresDriver({ rootDir });
     const tls = await createOpensslTls();
-    const spec: InstanceSpec = {
-      id: 'pg16', blueprintId: 'postgres_16', dataDir: path.join(rootDir, 'instances', 'pg16'),
-      port: await freeLoopbackPort(), publiclyAccessible: false, ramSizeInGb: 0.5, cpuCount: 1,
-      masterUsername: 'dbmaster', masterDatabaseName: 'appdb',
-    };
+    const spec = await testSpec(rootDir, 'pg16', 'postgres_16');
     try {
       await driver.provision(spec, await tls.makeServerTls());
       await driver.start(spec);

@@ -29,7 +29,8 @@ import type { PostgresBackupHost } from './backup-host.js';
 import { backupPosition } from './backup.js';
 import { confString, RECOVERY_CONF } from './config-files.js';
 import type { PostgresInstancePaths } from './instance-paths.js';
-import { copyVerified, mkdirChain, readManifest, syncFilesystem } from '../backup-manifest.js';
+import { readEngineManifest } from '../backup-steps.js';
+import { copyBackupStaged, pointInTime, resolveSource, restorableAs } from '../restore-steps.js';
 import { restoreCommand } from './wal-scripts.js';
 
 export interface RestoreOptions {
@@ -51,24 +52,13 @@ function restorePaths(p: PostgresInstancePaths) {
 const majorOf = (blueprintId: string) => /^postgres_(\d+)$/.exec(blueprintId)?.[1];
 
 /** The manifest of a PostgreSQL backup, checked (files present with their sizes, position well-formed). */
-export async function readPostgresManifest(backupDir: string): Promise<BackupManifest> {
-  const manifest = await readManifest(backupDir);
-  if (manifest.engine !== 'postgres') throw new Error(`backup ${path.resolve(backupDir)} is a ${manifest.engine} backup, not a PostgreSQL one`);
-  try {
-    backupPosition(manifest);
-  } catch (err) {
-    throw new Error(`backup ${path.resolve(backupDir)}: ${(err as Error).message}`);
-  }
-  return manifest;
+export function readPostgresManifest(backupDir: string): Promise<BackupManifest> {
+  return readEngineManifest(backupDir, 'postgres', 'PostgreSQL', backupPosition);
 }
 
 /** The manifest of a PostgreSQL backup that `spec` can be restored from. */
 export async function readRestorableManifest(backupDir: string, spec: Pick<InstanceSpec, 'blueprintId'>): Promise<BackupManifest> {
-  const manifest = await readPostgresManifest(backupDir);
-  if (majorOf(manifest.blueprintId) !== majorOf(spec.blueprintId)) {
-    throw new Error(`backup ${path.resolve(backupDir)} holds ${manifest.blueprintId} data; it cannot be restored as ${spec.blueprintId}`);
-  }
-  return manifest;
+  return restorableAs(await readPostgresManifest(backupDir), backupDir, spec, (backup, instance) => majorOf(backup) === majorOf(instance));
 }
 
 export async function restoreInstance(
@@ -78,8 +68,7 @@ export async function restoreInstance(
   source: RestoreSource,
   options: RestoreOptions,
 ): Promise<void> {
-  const backupDir = path.resolve(source.backupDir);
-  const archiveDir = source.archiveDir === undefined ? undefined : path.resolve(source.archiveDir);
+  const { backupDir, archiveDir } = resolveSource(source);
   const { user, template } = await host.prepare(spec);
   const p = host.paths(spec);
   const r = restorePaths(p);
@@ -95,16 +84,7 @@ export async function restoreInstance(
   const manifest = await readRestorableManifest(backupDir, spec);
   const consistentAt = new Date(manifest.consistentAt);
   const target = source.targetTime;
-  if (target !== undefined) {
-    if (Number.isNaN(target.getTime())) throw new Error('the target time is not a valid date');
-    if (archiveDir === undefined) throw new Error('a restore to a point in time needs the archive (archiveDir)');
-    if (target < consistentAt) {
-      throw new Error(
-        `the target time ${target.toISOString()} is before ${consistentAt.toISOString()}, when backup ${backupDir} became consistent: ` +
-          'restore from an older backup',
-      );
-    }
-  }
+  pointInTime(target, archiveDir, backupDir, consistentAt);
   if (archiveDir !== undefined) await assertArchiveContinuous(archiveDir, backupDir, manifest);
   try {
     if (!hasPgdata) {
@@ -156,25 +136,23 @@ async function copyBackup(
   p: PostgresInstancePaths,
   r: ReturnType<typeof restorePaths>,
 ): Promise<void> {
-  await fs.rm(r.stage, { recursive: true, force: true });
   await fs.rm(r.recovery, { recursive: true, force: true });
-  const made = new Set<string>();
-  await mkdirChain(r.stage, made, user);
-  await mkdirChain(r.wal, made, user);
-  // Empty directories PostgreSQL expects (pg_notify, pg_wal/archive_status...) are not in a manifest.
-  for (const dir of await directoriesUnder(template)) await mkdirChain(path.join(r.stage, dir), made, user);
-  await copyVerified(backupDir, manifest, {
-    owner: user,
+  await copyBackupStaged({
+    user,
+    backupDir,
+    manifest,
+    stage: r.stage,
+    final: p.pgdata, // synced before (recovery/wal too: the same file system)
+    outside: [r.wal],
+    // Empty directories PostgreSQL expects (pg_notify, pg_wal/archive_status...) are not in a manifest.
+    directories: () => directoriesUnder(template),
     target: (file) => {
       if (file.path.startsWith('data/')) return path.join(r.stage, file.path.slice('data/'.length));
       if (file.path.startsWith('wal/')) return path.join(r.wal, file.path.slice('wal/'.length));
       return undefined;
     },
+    complete: () => writeFileAtomicAs(user, path.join(r.stage, 'recovery.signal'), '', 0o600),
   });
-  await writeFileAtomicAs(user, path.join(r.stage, 'recovery.signal'), '', 0o600);
-  await fs.chmod(r.stage, 0o700);
-  await syncFilesystem(r.stage); // durable before it is named pgdata (covers recovery/wal too: same file system)
-  await fs.rename(r.stage, p.pgdata);
 }
 
 async function directoriesUnder(root: string, relative = ''): Promise<string[]> {

@@ -17,12 +17,19 @@
  * Memory is bounded by the page: files are read in 64 KiB chunks (from the end
  * when paging backward), one event keeps at most MAX_MESSAGE_BYTES, and a
  * start or end time inside a large file is found by bisection rather than by
- * reading the file from its start.
+ * reading the file from its start. The lines, entries and bisection are
+ * ../log-lines.ts and ../log-entries.ts; this module is the files, the entry
+ * prefix, the cursors and the pages.
  */
-import { EngineInputError } from '../observability.js';
-import fs from 'node:fs/promises';
 import path from 'node:path';
+import { readdirIfExists } from '../../util/files.js';
+import { EngineInputError } from '../observability.js';
 import type { LogEventRecord, LogPage, LogQuery } from '../observability.js';
+import { decodeCursorToken, encodeCursorToken, isCursorTime, requestRange, type TimeRange } from '../log-cursor.js';
+import { entriesBackward, entriesForward, offsetBeforeTime, type LogLineFormat } from '../log-entries.js';
+import { afterLastNewline, MAX_MESSAGE_BYTES, openLogFile, type OpenLogFile } from '../log-lines.js';
+
+export { MAX_MESSAGE_BYTES };
 
 export const POSTGRES_LOG_STREAM = 'postgresql';
 
@@ -41,12 +48,7 @@ const DAY_MS = 86_400_000;
  * this long after it.
  */
 export const CLOCK_SLACK_MS = 60_000;
-const CHUNK_BYTES = 64 * 1024;
-/** Longer messages keep their start and say how much was left out. */
-export const MAX_MESSAGE_BYTES = 256 * 1024;
 export const MAX_PAGE_EVENTS = 10_000;
-/** Files smaller than this are scanned from their start rather than bisected. */
-const BISECT_MIN_BYTES = 1024 * 1024;
 
 /** The start time of an entry line, or undefined for a continuation line. */
 export function entryTime(line: Buffer | string): number | undefined {
@@ -63,6 +65,21 @@ export function entryTime(line: Buffer | string): number | undefined {
   // A zone abbreviation other than UTC/GMT cannot be resolved here; log_timezone is berth's (UTC).
   return Number.isFinite(time) ? time : undefined;
 }
+
+/**
+ * An entry starts at a line with the prefix's time; every other line
+ * continues the entry before it. Empty lines at the start of an entry add
+ * nothing to its message; read backward, the bytes of the lines a very long
+ * entry drops count in its "more bytes not shown".
+ */
+const ENTRY_FORMAT: LogLineFormat = {
+  classify(line) {
+    const time = entryTime(line);
+    return time === undefined ? { kind: 'continuation' } : { kind: 'timed', time };
+  },
+  dropLeadingEmptyLines: true,
+  countDroppedLines: true,
+};
 
 // ---- positions and cursors ----
 
@@ -83,21 +100,14 @@ export function encodeLogCursor(cursor: Cursor): string {
   const data: Record<string, unknown> = { d: cursor.direction === 'forward' ? 'f' : 'b', f: cursor.file, o: cursor.offset };
   if (cursor.startTime !== undefined) data.s = cursor.startTime;
   if (cursor.endTime !== undefined) data.e = cursor.endTime;
-  return CURSOR_PREFIX + Buffer.from(JSON.stringify(data)).toString('base64url');
+  return encodeCursorToken(CURSOR_PREFIX, data);
 }
 
 export function decodeLogCursor(text: string): Cursor {
   const invalid = () => new EngineInputError('the page token is not valid for this log stream');
-  if (!text.startsWith(CURSOR_PREFIX) || text.length > 512) throw invalid();
-  let data: Record<string, unknown>;
-  try {
-    data = JSON.parse(Buffer.from(text.slice(CURSOR_PREFIX.length), 'base64url').toString('utf8')) as Record<string, unknown>;
-  } catch {
-    throw invalid();
-  }
+  const data = decodeCursorToken(CURSOR_PREFIX, text, invalid) as Record<string, unknown>;
   const { d, f, o, s, e } = data;
-  const time = (v: unknown) => v === undefined || (typeof v === 'number' && Number.isSafeInteger(v));
-  if ((d !== 'f' && d !== 'b') || typeof f !== 'string' || !FILE_NAME.test(f) || typeof o !== 'number' || !Number.isSafeInteger(o) || o < 0 || !time(s) || !time(e)) {
+  if ((d !== 'f' && d !== 'b') || typeof f !== 'string' || !FILE_NAME.test(f) || typeof o !== 'number' || !Number.isSafeInteger(o) || o < 0 || !isCursorTime(s) || !isCursorTime(e)) {
     throw invalid();
   }
   return {
@@ -120,14 +130,7 @@ interface LogFile {
 }
 
 export async function listLogFiles(logDir: string): Promise<LogFile[]> {
-  let names: string[];
-  try {
-    names = await fs.readdir(logDir);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw err;
-  }
-  const files = names
+  const files = (await readdirIfExists(logDir))
     .filter((name) => FILE_NAME.test(name))
     .sort()
     .map((name) => {
@@ -139,148 +142,18 @@ export async function listLogFiles(logDir: string): Promise<LogFile[]> {
   return files;
 }
 
-interface OpenLog {
+interface OpenLog extends OpenLogFile {
   file: LogFile;
-  handle: fs.FileHandle;
-  /**
-   * Where reading stops: the size when opened; for the newest file, just after
-   * its last newline (a line being written is left for the next call).
-   */
-  end: number;
 }
 
+/**
+ * Reading stops at the size when opened; for the newest file, just after its
+ * last newline (a line being written is left for the next call). The last
+ * line of an older file is read even without its newline.
+ */
 async function openLog(file: LogFile): Promise<OpenLog | undefined> {
-  let handle: fs.FileHandle;
-  try {
-    handle = await fs.open(file.path, 'r');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined; // removed meanwhile
-    throw err;
-  }
-  try {
-    const size = (await handle.stat()).size;
-    const end = file.newest ? await afterLastNewline(handle, size) : size;
-    return { file, handle, end };
-  } catch (err) {
-    await handle.close();
-    throw err;
-  }
-}
-
-async function afterLastNewline(handle: fs.FileHandle, size: number): Promise<number> {
-  const buffer = Buffer.allocUnsafe(CHUNK_BYTES);
-  for (let pos = size; pos > 0; ) {
-    const n = Math.min(CHUNK_BYTES, pos);
-    const { bytesRead } = await handle.read(buffer, 0, n, pos - n);
-    const nl = buffer.subarray(0, bytesRead).lastIndexOf(10);
-    if (nl !== -1) return pos - n + nl + 1;
-    pos -= n;
-  }
-  return 0;
-}
-
-// ---- lines ----
-
-interface Line {
-  start: number;
-  /** Just after the line's newline (or the region's end for an unterminated last line). */
-  end: number;
-  /** The line without its newline, at most MAX_MESSAGE_BYTES. */
-  head: Buffer;
-  /** Full length without the newline. */
-  length: number;
-}
-
-/** The lines of [from, to), in file order; `from` must be a line start. */
-async function* linesForward(handle: fs.FileHandle, from: number, to: number): AsyncGenerator<Line> {
-  const buffer = Buffer.allocUnsafe(CHUNK_BYTES);
-  let parts: Buffer[] = [];
-  let kept = 0;
-  let length = 0;
-  let lineStart = from;
-  let pos = from;
-  while (pos < to) {
-    const { bytesRead } = await handle.read(buffer, 0, Math.min(CHUNK_BYTES, to - pos), pos);
-    if (bytesRead === 0) break;
-    const chunk = buffer.subarray(0, bytesRead);
-    let i = 0;
-    while (i < bytesRead) {
-      const nl = chunk.indexOf(10, i);
-      const stop = nl === -1 ? bytesRead : nl;
-      if (stop > i) {
-        if (kept < MAX_MESSAGE_BYTES) {
-          const take = Math.min(stop - i, MAX_MESSAGE_BYTES - kept);
-          parts.push(Buffer.from(chunk.subarray(i, i + take)));
-          kept += take;
-        }
-        length += stop - i;
-      }
-      if (nl === -1) break;
-      yield { start: lineStart, end: pos + nl + 1, head: Buffer.concat(parts), length };
-      parts = [];
-      kept = 0;
-      length = 0;
-      lineStart = pos + nl + 1;
-      i = nl + 1;
-    }
-    pos += bytesRead;
-  }
-  if (lineStart < pos) yield { start: lineStart, end: pos, head: Buffer.concat(parts), length };
-}
-
-/** The lines of [from, to), last first; `to` must be a line boundary. */
-async function* linesBackward(handle: fs.FileHandle, from: number, to: number): AsyncGenerator<Line> {
-  const buffer = Buffer.allocUnsafe(CHUNK_BYTES);
-  let pieces: Buffer[] = []; // the current line's bytes seen so far, in file order, at most MAX_MESSAGE_BYTES from its start
-  let kept = 0;
-  let length = 0;
-  let lineEnd = to;
-  let pos = to;
-  const prepend = (piece: Buffer) => {
-    if (piece.length === 0) return;
-    length += piece.length;
-    pieces.unshift(Buffer.from(piece));
-    kept += piece.length;
-    // Keep the line's start: drop bytes from its end.
-    while (kept > MAX_MESSAGE_BYTES) {
-      const last = pieces[pieces.length - 1]!;
-      const excess = kept - MAX_MESSAGE_BYTES;
-      if (last.length <= excess) {
-        pieces.pop();
-        kept -= last.length;
-      } else {
-        pieces[pieces.length - 1] = last.subarray(0, last.length - excess);
-        kept -= excess;
-      }
-    }
-  };
-  while (pos > from) {
-    const n = Math.min(CHUNK_BYTES, pos - from);
-    const { bytesRead } = await handle.read(buffer, 0, n, pos - n);
-    if (bytesRead !== n) throw new Error(`short read in ${n} bytes at ${pos - n}`);
-    const chunk = buffer.subarray(0, n);
-    let j = n; // chunk[j..] is already consumed
-    for (;;) {
-      const nl = j === 0 ? -1 : chunk.lastIndexOf(10, j - 1);
-      if (nl === -1) {
-        prepend(chunk.subarray(0, j));
-        break;
-      }
-      prepend(chunk.subarray(nl + 1, j));
-      const lineStart = pos - n + nl + 1;
-      if (lineStart < lineEnd) {
-        // The newline that ends a line is in [lineStart, lineEnd): it is not content.
-        yield { start: lineStart, end: lineEnd, head: Buffer.concat(pieces), length };
-      }
-      pieces = [];
-      kept = 0;
-      length = 0;
-      lineEnd = lineStart;
-      j = nl; // the newline at nl ends the previous line
-    }
-    pos -= n;
-  }
-  if (lineEnd > from) yield { start: from, end: lineEnd, head: Buffer.concat(pieces), length };
+  const opened = await openLogFile(file.path, async (handle, stat) => (file.newest ? afterLastNewline(handle, stat.size) : stat.size));
+  return opened && { file, handle: opened.handle, end: opened.end, completeLinesOnly: false };
 }
 
 // ---- entries ----
@@ -292,143 +165,44 @@ interface Entry {
   message: string;
 }
 
-class EntryBuilder {
-  private parts: Buffer[] = [];
-  private kept = 0;
-  private omitted = 0;
-
-  add(line: Line): void {
-    if (this.parts.length > 0) this.take(Buffer.from('\n'), 1);
-    this.take(line.head, line.length);
-  }
-
-  private take(bytes: Buffer, fullLength: number): void {
-    const room = MAX_MESSAGE_BYTES - this.kept;
-    const taken = bytes.length <= room ? bytes : bytes.subarray(0, Math.max(0, room));
-    if (taken.length > 0) {
-      this.parts.push(taken);
-      this.kept += taken.length;
-    }
-    this.omitted += fullLength - taken.length;
-  }
-
-  /** Bytes left out before they reached the builder. */
-  omit(bytes: number): void {
-    this.omitted += bytes;
-  }
-
-  message(): string {
-    const text = Buffer.concat(this.parts).toString('utf8');
-    return this.omitted > 0 ? `${text} [… ${this.omitted} more bytes not shown]` : text;
-  }
-}
-
-/** Entries from `from` (an entry boundary) to the end of the file. */
-async function* entriesForward(log: OpenLog, from: number): AsyncGenerator<Entry> {
-  let current: { start: number; end: number; time: number | undefined; builder: EntryBuilder } | undefined;
-  for await (const line of linesForward(log.handle, from, log.end)) {
-    const time = entryTime(line.head);
-    if (time !== undefined) {
-      if (current) {
-        // Lines without a prefix at the start of a read take the time of the entry after them.
-        yield { start: current.start, end: current.end, time: current.time ?? time, message: current.builder.message() };
-      }
-      current = { start: line.start, end: line.end, time, builder: new EntryBuilder() };
-    } else if (!current) {
-      current = { start: line.start, end: line.end, time: undefined, builder: new EntryBuilder() };
-    }
-    current.builder.add(line);
-    current.end = line.end;
-  }
-  if (current) yield { start: current.start, end: current.end, time: current.time ?? log.file.dayStart, message: current.builder.message() };
-}
-
-/** Entries before `to` (an entry boundary), newest first. */
-async function* entriesBackward(log: OpenLog, to: number): AsyncGenerator<Entry> {
-  // Continuation lines seen since the last entry line, latest first; only the earliest are kept.
-  let continuation: Line[] = [];
-  let retained = 0;
-  let continuationEnd: number | undefined;
-  let following: number | undefined;
-  for await (const line of linesBackward(log.handle, 0, to)) {
-    const time = entryTime(line.head);
+/**
+ * Entries from `from` (an entry boundary) to the end of the file. Lines
+ * without a prefix at the start of a read take the time of the entry after
+ * them (the day's start at the end of the file).
+ */
+async function* timedEntriesForward(log: OpenLog, from: number): AsyncGenerator<Entry> {
+  let untimed: Entry | undefined; // only the first entry of a read can lack a prefix
+  for await (const { start, end, time, message } of entriesForward(log, ENTRY_FORMAT, from)) {
     if (time === undefined) {
-      continuationEnd ??= line.end;
-      continuation.push(line);
-      retained += line.head.length;
-      while (retained > MAX_MESSAGE_BYTES * 2 && continuation.length > 1) retained -= continuation.shift()!.head.length;
+      untimed = { start, end, time: log.file.dayStart, message };
       continue;
     }
-    yield { start: line.start, end: continuationEnd ?? line.end, time, message: buildMessage(line, continuation, continuationEnd) };
-    following = time;
-    continuation = [];
-    retained = 0;
-    continuationEnd = undefined;
+    if (untimed) yield { ...untimed, time };
+    untimed = undefined;
+    yield { start, end, time, message };
   }
-  if (continuation.length > 0) {
-    const first = continuation.pop()!;
-    yield { start: 0, end: continuationEnd!, time: following ?? log.file.dayStart, message: buildMessage(first, continuation, continuationEnd) };
-  }
+  if (untimed) yield untimed;
 }
 
-/** `first` and the continuation lines after it (given latest first, possibly with later ones dropped). */
-function buildMessage(first: Line, continuationLatestFirst: Line[], continuationEnd: number | undefined): string {
-  const builder = new EntryBuilder();
-  builder.add(first);
-  for (let i = continuationLatestFirst.length - 1; i >= 0; i--) builder.add(continuationLatestFirst[i]!);
-  // Lines dropped from the end while reading backward (beyond twice the message limit).
-  const latest = continuationLatestFirst[0] ?? first;
-  if (continuationEnd !== undefined && latest.end < continuationEnd) builder.omit(continuationEnd - latest.end);
-  return builder.message();
+/**
+ * Entries before `to` (an entry boundary), newest first. Lines without a
+ * prefix at the start of the file take the time of the entry after them (the
+ * day's start when there is none).
+ */
+async function* timedEntriesBackward(log: OpenLog, to: number): AsyncGenerator<Entry> {
+  let following: number | undefined;
+  for await (const { start, end, time, message } of entriesBackward(log, ENTRY_FORMAT, to)) {
+    yield { start, end, time: time ?? following ?? log.file.dayStart, message };
+    following = time;
+  }
 }
 
 // ---- finding a time in a large file ----
 
-/** The first entry line starting in [at, to), with its time. */
-async function entryLineFrom(log: OpenLog, at: number, to: number): Promise<{ start: number; time: number } | undefined> {
-  let lineStart = 0;
-  if (at > 0) {
-    // The line containing at-1's newline ends there; the next one starts after it.
-    const probe = Buffer.allocUnsafe(CHUNK_BYTES);
-    let pos = at - 1;
-    lineStart = -1;
-    while (pos < to && lineStart === -1) {
-      const { bytesRead } = await log.handle.read(probe, 0, Math.min(CHUNK_BYTES, to - pos), pos);
-      if (bytesRead === 0) break;
-      const nl = probe.subarray(0, bytesRead).indexOf(10);
-      if (nl !== -1) lineStart = pos + nl + 1;
-      else pos += bytesRead;
-    }
-    if (lineStart === -1 || lineStart >= to) return undefined;
-  }
-  for await (const line of linesForward(log.handle, lineStart, to)) {
-    const time = entryTime(line.head);
-    if (time !== undefined) return { start: line.start, time };
-  }
-  return undefined;
-}
-
-/**
- * An entry boundary before which every entry is older than `time` (0 or the
- * start of an entry older than it), found by bisection in a large file.
- */
-async function boundaryBefore(log: OpenLog, time: number): Promise<number> {
-  if (log.end < BISECT_MIN_BYTES) return 0;
-  let lo = 0;
-  let hi = log.end;
-  while (hi - lo > CHUNK_BYTES) {
-    const mid = lo + Math.floor((hi - lo) / 2);
-    const probe = await entryLineFrom(log, mid, hi);
-    if (probe && probe.time < time) lo = probe.start;
-    else hi = mid;
-  }
-  return lo;
-}
-
 /** The start of the first entry newer than `time` (or the end of the file). */
 async function boundaryAfter(log: OpenLog, time: number): Promise<number> {
-  const from = await boundaryBefore(log, time);
-  for await (const entry of entriesForward(log, from)) {
+  const from = await offsetBeforeTime(log, ENTRY_FORMAT, time);
+  for await (const entry of timedEntriesForward(log, from)) {
     if (entry.time > time) return entry.start;
   }
   return log.end;
@@ -436,12 +210,7 @@ async function boundaryAfter(log: OpenLog, time: number): Promise<number> {
 
 // ---- pages ----
 
-interface Range {
-  start?: number;
-  end?: number;
-}
-
-const inRange = (time: number, range: Range) =>
+const inRange = (time: number, range: TimeRange) =>
   (range.start === undefined || time >= range.start) && (range.end === undefined || time <= range.end);
 
 const toEvent = (entry: Entry): LogEventRecord => ({ createdAt: new Date(entry.time), message: entry.message });
@@ -460,10 +229,7 @@ const toEvent = (entry: Entry): LogEventRecord => ({ createdAt: new Date(entry.t
  */
 export async function readServerLog(logDir: string, query: LogQuery): Promise<LogPage> {
   const cursor = query.cursor === undefined ? undefined : decodeLogCursor(query.cursor);
-  const range: Range =
-    query.startTime !== undefined || query.endTime !== undefined || !cursor
-      ? { start: query.startTime?.getTime(), end: query.endTime?.getTime() }
-      : { start: cursor.startTime, end: cursor.endTime };
+  const range = requestRange(query, cursor);
   const limit = Math.max(1, Math.min(MAX_PAGE_EVENTS, Math.floor(query.limit) || 1));
   const files = await listLogFiles(logDir);
   const forward = cursor ? cursor.direction === 'forward' : query.startFromHead;
@@ -484,7 +250,7 @@ interface RawPage {
   nextBackward?: LogPosition;
 }
 
-async function pageForward(files: LogFile[], range: Range, limit: number, cursor: LogPosition | undefined): Promise<RawPage> {
+async function pageForward(files: LogFile[], range: TimeRange, limit: number, cursor: LogPosition | undefined): Promise<RawPage> {
   let index: number;
   let offset: number | undefined; // undefined: from the start of the range
   if (cursor) {
@@ -506,9 +272,9 @@ async function pageForward(files: LogFile[], range: Range, limit: number, cursor
     if (!log) continue;
     try {
       let from = Math.min(offset ?? 0, log.end);
-      if (offset === undefined && range.start !== undefined) from = await boundaryBefore(log, range.start - CLOCK_SLACK_MS);
+      if (offset === undefined && range.start !== undefined) from = await offsetBeforeTime(log, ENTRY_FORMAT, range.start - CLOCK_SLACK_MS);
       next = { file: file.name, offset: from };
-      for await (const entry of entriesForward(log, from)) {
+      for await (const entry of timedEntriesForward(log, from)) {
         if (range.end !== undefined && entry.time > range.end + CLOCK_SLACK_MS) break scan;
         next = { file: file.name, offset: entry.end };
         if (!inRange(entry.time, range)) continue;
@@ -526,7 +292,7 @@ async function pageForward(files: LogFile[], range: Range, limit: number, cursor
   return { events, nextForward: next, ...(cursor ? { nextBackward: first ?? cursor } : {}) };
 }
 
-async function pageBackward(files: LogFile[], range: Range, limit: number, cursor: LogPosition | undefined): Promise<RawPage> {
+async function pageBackward(files: LogFile[], range: TimeRange, limit: number, cursor: LogPosition | undefined): Promise<RawPage> {
   let index: number;
   let offset: number | undefined; // undefined: from the end of the range
   if (cursor) {
@@ -550,7 +316,7 @@ async function pageBackward(files: LogFile[], range: Range, limit: number, curso
       let to = offset === undefined ? log.end : Math.min(offset, log.end);
       if (!cursor && startedAt === undefined && range.end !== undefined) to = await boundaryAfter(log, range.end + CLOCK_SLACK_MS);
       startedAt ??= { file: file.name, offset: to };
-      for await (const entry of entriesBackward(log, to)) {
+      for await (const entry of timedEntriesBackward(log, to)) {
         if (range.start !== undefined && entry.time < range.start - CLOCK_SLACK_MS) break scan;
         if (!inRange(entry.time, range)) continue;
         newestFirst.push({ event: toEvent(entry), start: { file: file.name, offset: entry.start }, end: { file: file.name, offset: entry.end } });
