@@ -7,6 +7,8 @@ import { REPO_ROOT, TEST_DIR_PREFIX } from './berth-process.js';
 import { hasTool } from './clients.js';
 
 const CONFIG_DIR = path.join(REPO_ROOT, 'test', 'terraform');
+/** The project's Terraform CLI configuration (provider from the local mirror). */
+const CLI_CONFIG = path.join(CONFIG_DIR, 'terraformrc');
 const PROVIDER = 'registry.terraform.io/hashicorp/aws/5.100.0';
 const MIRROR_CANDIDATES = [
   '/opt/tf-plugins',
@@ -32,9 +34,29 @@ export interface TerraformResult {
   stderr: string;
 }
 
+/** The parts of `terraform show -json <plan>` the suites read. */
+export interface PlanJson {
+  resource_changes?: Array<{
+    address: string;
+    change: {
+      actions: string[];
+      before: Record<string, unknown> | null;
+      after: Record<string, unknown> | null;
+      after_unknown?: Record<string, unknown>;
+    };
+  }>;
+}
+
+/** The parts of `terraform show -json` (state) the suites read. */
+interface StateJson {
+  values?: { root_module?: { resources?: Array<{ address: string; values: Record<string, unknown> }> } };
+}
+
 /**
- * A throw-away Terraform working directory holding one of test/terraform/*,
- * with the project's CLI config pointed at the local provider mirror.
+ * A throw-away Terraform working directory holding `<configRoot>/<name>`
+ * (test/terraform by default), with the project's CLI config pointed at the
+ * local provider mirror and no AWS_/TF_ settings inherited: nothing is
+ * downloaded and nothing but berth is contacted.
  */
 export class TerraformWorkspace {
   private constructor(
@@ -42,18 +64,27 @@ export class TerraformWorkspace {
     private readonly env: NodeJS.ProcessEnv,
   ) {}
 
-  static async create(name: string, mirror: string, variables: Record<string, string>): Promise<TerraformWorkspace> {
+  static async create(
+    name: string,
+    mirror: string,
+    variables: Record<string, string>,
+    configRoot: string = CONFIG_DIR,
+  ): Promise<TerraformWorkspace> {
     const dir = await mkdtemp(path.join(os.tmpdir(), `${TEST_DIR_PREFIX}tf-`));
-    await cp(path.join(CONFIG_DIR, name), dir, { recursive: true });
-    const cliConfig = (await readFile(path.join(CONFIG_DIR, 'terraformrc'), 'utf8')).replace('/opt/tf-plugins', mirror);
+    await cp(path.join(configRoot, name), dir, { recursive: true });
+    const cliConfig = (await readFile(CLI_CONFIG, 'utf8')).replace('/opt/tf-plugins', mirror);
     await writeFile(path.join(dir, 'terraformrc'), cliConfig);
-    const env: NodeJS.ProcessEnv = {
-      ...process.env,
+    const env: NodeJS.ProcessEnv = { ...process.env };
+    for (const key of Object.keys(env)) if (key.startsWith('AWS_') || key.startsWith('TF_')) delete env[key];
+    Object.assign(env, {
       TF_CLI_CONFIG_FILE: path.join(dir, 'terraformrc'),
       TF_IN_AUTOMATION: '1',
       TF_INPUT: '0',
       CHECKPOINT_DISABLE: '1',
-    };
+      AWS_CONFIG_FILE: '/dev/null',
+      AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
+      AWS_EC2_METADATA_DISABLED: 'true',
+    });
     for (const [key, value] of Object.entries(variables)) env[`TF_VAR_${key}`] = value;
     return new TerraformWorkspace(dir, env);
   }
@@ -82,6 +113,18 @@ export class TerraformWorkspace {
     const { stdout } = await this.expect(['output', '-json']);
     const parsed = JSON.parse(stdout) as Record<string, { value: unknown }>;
     return Object.fromEntries(Object.entries(parsed).map(([key, output]) => [key, output.value]));
+  }
+
+  /** The attributes of `address` in the current state. */
+  async stateOf(address: string): Promise<Record<string, unknown> | undefined> {
+    const { stdout } = await this.expect(['show', '-json', '-no-color']);
+    const state = JSON.parse(stdout) as StateJson;
+    return state.values?.root_module?.resources?.find((resource) => resource.address === address)?.values;
+  }
+
+  async showPlan(planFile: string): Promise<PlanJson> {
+    const { stdout } = await this.expect(['show', '-json', '-no-color', planFile]);
+    return JSON.parse(stdout) as PlanJson;
   }
 
   async dispose(): Promise<void> {
