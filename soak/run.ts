@@ -7,6 +7,7 @@
  */
 import { parseArgs } from 'node:util';
 import { BerthProcess } from '../test/helpers/berth-process.js';
+import { seeded } from '../test/helpers/seeded-random.js';
 import { soakCrashes } from './crash.js';
 import { soakLoad } from './load.js';
 import { soakScale } from './scale.js';
@@ -23,17 +24,6 @@ const { values, positionals } = parseArgs({
   allowPositionals: true,
 });
 const selected = new Set(positionals.length > 0 ? positionals : ['crash', 'load', 'scale']);
-
-/** A small seeded generator, so a failing round can be replayed with --seed. */
-function seeded(seed: number): () => number {
-  let state = seed >>> 0 || 1;
-  return () => {
-    state ^= state << 13;
-    state ^= state >>> 17;
-    state ^= state << 5;
-    return (state >>> 0) / 2 ** 32;
-  };
-}
 
 async function withBerth(args: string[], work: (berth: BerthProcess) => Promise<void>): Promise<void> {
   const berth = await BerthProcess.start({ extraArgs: ['--stop-databases-on-exit', ...args] });

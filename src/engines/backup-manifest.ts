@@ -1,30 +1,22 @@
 /**
  * Backup directories with a SHA-256 per file: hashed copies out of a live
- * directory tree, manifest.json, verified copies back, and directories that
- * only appear under their final name once complete. Engine-neutral: each
- * driver passes in its exclusions and target paths.
+ * directory tree, manifest.json, verified copies back. Engine-neutral: each
+ * driver passes in its exclusions and target paths. The copying itself is in
+ * hashed-copy.ts, durable directories in backup-directories.ts.
  */
-import { execFile } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
-import fsSync, { type Dirent } from 'node:fs';
+import type { Dirent } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { promisify } from 'node:util';
-import { fsyncDirectory, fsyncPath } from '../util/files.js';
 import type { BackupFile, BackupManifest } from './backup.js';
+import { mkdirChain } from './backup-directories.js';
+import { Copier, inLanes, type FileOwner } from './hashed-copy.js';
 
-const execFileAsync = promisify(execFile);
+export { buildDirectoryAtomically, mkdirChain, syncFilesystem } from './backup-directories.js';
+export { Copier, inLanes, type FileOwner } from './hashed-copy.js';
 
 export const MANIFEST_FILE = 'manifest.json';
 
-const CHUNK_BYTES = 1024 * 1024;
 const SHA256_HEX = /^[0-9a-f]{64}$/;
-
-/** Owner given to what a copy creates (only applied when berth runs as root). */
-export interface FileOwner {
-  uid: number;
-  gid: number;
-}
 
 /** A backup (or a file of one) that cannot be used: missing, truncated, corrupted. */
 export class BackupIntegrityError extends Error {
@@ -32,165 +24,6 @@ export class BackupIntegrityError extends Error {
     super(message);
     this.name = 'BackupIntegrityError';
   }
-}
-
-interface CopyOptions {
-  mode: number;
-  owner?: FileOwner | undefined;
-}
-
-const isRoot = () => process.getuid?.() === 0;
-
-/**
- * Copies files, hashing what it wrote, at close to `cp` speed:
- * - small files (< 1 MiB, most of a data dir) with synchronous system calls,
- *   one read, one write: thread-pool round trips of fs.promises cost several
- *   times more per file (on gVisor, ~4x);
- * - large files with the kernel's copy (copyFile: copy_file_range, off the
- *   event loop), then hashed by reading the copy back from the page cache,
- *   which is faster than moving every byte through user space twice.
- * A Copier hands the event loop back every `sliceMs` so that berth keeps
- * serving meanwhile; one copy at a time per Copier (one buffer). Nothing is
- * fsynced file by file: callers sync the file system once at the end
- * (syncFilesystem), as PostgreSQL's own recovery_init_sync_method=syncfs.
- */
-export class Copier {
-  private readonly buffer = Buffer.allocUnsafe(CHUNK_BYTES);
-  private lastYield = performance.now();
-
-  constructor(private readonly sliceMs = 10) {}
-
-  /** Let other work run when this copier has held the event loop for a slice. */
-  async breathe(): Promise<void> {
-    if (performance.now() - this.lastYield < this.sliceMs) return;
-    await new Promise((resolve) => setImmediate(resolve));
-    this.lastYield = performance.now();
-  }
-
-  /**
-   * Copy `src` to the new file `dst` and hash the copy. Undefined when `src`
-   * does not exist (a live tree loses files while it is copied).
-   */
-  async copy(src: string, dst: string, options: CopyOptions): Promise<{ size: number; sha256: string } | undefined> {
-    let input: number;
-    try {
-      input = fsSync.openSync(src, 'r');
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw err;
-    }
-    let large = false;
-    try {
-      large = fsSync.fstatSync(input).size >= CHUNK_BYTES;
-      if (!large) return await this.copySmall(input, dst, options);
-    } finally {
-      fsSync.closeSync(input);
-      await this.breathe();
-    }
-    return this.copyLarge(src, dst, options);
-  }
-
-  private async copySmall(input: number, dst: string, options: CopyOptions): Promise<{ size: number; sha256: string }> {
-    const output = fsSync.openSync(dst, 'wx', options.mode);
-    try {
-      if (options.owner && isRoot()) fsSync.fchownSync(output, options.owner.uid, options.owner.gid);
-      const hash = createHash('sha256');
-      let size = 0;
-      for (;;) {
-        const bytesRead = fsSync.readSync(input, this.buffer, 0, CHUNK_BYTES, null);
-        if (bytesRead === 0) break;
-        hash.update(this.buffer.subarray(0, bytesRead));
-        for (let offset = 0; offset < bytesRead; ) {
-          offset += fsSync.writeSync(output, this.buffer, offset, bytesRead - offset, size + offset);
-        }
-        size += bytesRead;
-        // A short read of a regular file is its end (a live file growing later: WAL replay covers it).
-        if (bytesRead < CHUNK_BYTES) break;
-        await this.breathe();
-      }
-      return { size, sha256: hash.digest('hex') };
-    } finally {
-      fsSync.closeSync(output);
-    }
-  }
-
-  private async copyLarge(src: string, dst: string, options: CopyOptions): Promise<{ size: number; sha256: string } | undefined> {
-    try {
-      await fs.copyFile(src, dst, fsSync.constants.COPYFILE_EXCL);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || (await exists(src))) throw err;
-      await fs.rm(dst, { force: true });
-      return undefined; // vanished meanwhile
-    }
-    if (options.owner && isRoot()) await fs.chown(dst, options.owner.uid, options.owner.gid);
-    await fs.chmod(dst, options.mode);
-    return this.hash(dst);
-  }
-
-  /** SHA-256 and size of a file, read in slices. */
-  async hash(file: string): Promise<{ size: number; sha256: string }> {
-    const input = fsSync.openSync(file, 'r');
-    try {
-      const hash = createHash('sha256');
-      let size = 0;
-      for (;;) {
-        const bytesRead = fsSync.readSync(input, this.buffer, 0, CHUNK_BYTES, null);
-        if (bytesRead === 0) break;
-        hash.update(this.buffer.subarray(0, bytesRead));
-        size += bytesRead;
-        await this.breathe();
-      }
-      return { size, sha256: hash.digest('hex') };
-    } finally {
-      fsSync.closeSync(input);
-    }
-  }
-}
-
-/**
- * Run `work` over `items` in `lanes` parallel lanes, each with its own
- * Copier: while one lane hashes on the main thread, another's kernel copy
- * runs in the thread pool. The first error stops the lanes and is thrown.
- */
-export async function inLanes<T>(items: readonly T[], lanes: number, work: (item: T, copier: Copier) => Promise<void>): Promise<void> {
-  let next = 0;
-  let failed: { error: unknown } | undefined;
-  const lane = async () => {
-    const copier = new Copier();
-    while (!failed && next < items.length) {
-      const item = items[next++] as T;
-      try {
-        await work(item, copier);
-      } catch (error) {
-        failed ??= { error };
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(lanes, items.length)) }, lane));
-  if (failed) throw failed.error;
-}
-
-/**
- * Make everything written under `dir` durable: syncfs(2) of its file system
- * (`sync -f`), one call instead of an fsync per file; an fsync of every file
- * and directory below when that is not available.
- */
-export async function syncFilesystem(dir: string): Promise<void> {
-  try {
-    await execFileAsync('sync', ['-f', dir], { timeout: 600_000 });
-    return;
-  } catch {
-    // coreutils < 8.24, or syncfs refused: fsync one by one.
-  }
-  const walk = async (current: string): Promise<void> => {
-    for (const entry of await fs.readdir(current, { withFileTypes: true })) {
-      const child = path.join(current, entry.name);
-      if (entry.isDirectory()) await walk(child);
-      else if (entry.isFile()) await fsyncPath(child);
-    }
-    await fsyncPath(current);
-  };
-  await walk(dir);
 }
 
 /** Order of the files in a manifest: by path, code unit by code unit. */
@@ -247,35 +80,6 @@ export async function copyTreeHashed(sourceRoot: string, targetRoot: string, opt
   for (const relative of options.copyLast ?? []) await copyOne(relative, copier);
   copied.sort(byPath);
   return { files: copied, directories };
-}
-
-/**
- * Build `targetDir` under a temporary sibling name and rename it when `build`
- * succeeds, its content made durable first: a crash or an error never leaves
- * a directory under the final name. Leftovers of earlier attempts at the same
- * target are removed first.
- */
-export async function buildDirectoryAtomically<T>(targetDir: string, build: (tempDir: string) => Promise<T>): Promise<T> {
-  const target = path.resolve(targetDir);
-  if (await exists(target)) throw new Error(`${target} already exists`);
-  const parent = path.dirname(target);
-  const leftover = `.${path.basename(target)}.partial-`;
-  await fs.mkdir(parent, { recursive: true, mode: 0o755 });
-  for (const name of await fs.readdir(parent)) {
-    if (name.startsWith(leftover)) await fs.rm(path.join(parent, name), { recursive: true, force: true });
-  }
-  const temp = path.join(parent, `${leftover}${randomBytes(6).toString('hex')}`);
-  await fs.mkdir(temp, { mode: 0o700 });
-  try {
-    const result = await build(temp);
-    await syncFilesystem(temp);
-    await fs.rename(temp, target);
-    await fsyncDirectory(parent);
-    return result;
-  } catch (err) {
-    await fs.rm(temp, { recursive: true, force: true });
-    throw err;
-  }
 }
 
 /** Write manifest.json (fsynced) into a backup directory. */
@@ -385,25 +189,4 @@ export async function copyVerified(backupDir: string, manifest: BackupManifest, 
       );
     }
   });
-}
-
-/** mkdir -p that chowns what it creates; `made` remembers what exists already. */
-export async function mkdirChain(dir: string, made: Set<string>, owner: FileOwner | undefined, mode = 0o700): Promise<void> {
-  if (made.has(dir)) return;
-  const parent = path.dirname(dir);
-  if (parent !== dir && !(await exists(parent))) await mkdirChain(parent, made, owner, mode);
-  try {
-    await fs.mkdir(dir, { mode });
-    if (owner && isRoot()) await fs.chown(dir, owner.uid, owner.gid);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-  }
-  made.add(dir);
-}
-
-async function exists(p: string): Promise<boolean> {
-  return fs.lstat(p).then(
-    () => true,
-    () => false,
-  );
 }

@@ -3,7 +3,7 @@
  * store may look like afterwards.
  */
 import { diffStates, type StoreState, type StoreView } from './store-view.js';
-import type { Expectation } from './model-bodies.js';
+import type { Expectation } from './model-cases.js';
 import { header, type WireResponse } from './wire.js';
 import { preview } from './json-text.js';
 

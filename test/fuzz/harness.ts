@@ -23,8 +23,9 @@ import { BerthProcess, REPO_ROOT } from '../helpers/berth-process.js';
 import { createDatabase } from '../helpers/databases.js';
 import { databaseState, operationDone, until } from '../helpers/waiters.js';
 import { checkResponse, checkStore, PropertyViolation, type ResponseRules } from './checks.js';
+import type { Fixtures } from './fixtures.js';
 import { preview } from './json-text.js';
-import type { Expectation, Fixtures } from './model-bodies.js';
+import type { Expectation } from './model-cases.js';
 import { StoreView } from './store-view.js';
 import { NoResponseError, send, signLines, type WireRequest, type WireResponse } from './wire.js';
 

@@ -4,9 +4,12 @@
  * The system's mariadbd, instances copied from a per-version template
  * datadir, one detached mariadbd per instance run as the unprivileged
  * service user, administered as the admin account over a private socket.
+ * mariadb-installation.ts finds the server and makes its template,
+ * instance-settings.ts keeps my.cnf, instance-tls.ts checks and reloads TLS.
  * EngineObservability: stats.ts (figures), log-files.ts and log-formats.ts
- * (the error, general and slow query logs), parameters.ts and
- * parameter-policy.ts (parameters through berth's parameters.cnf).
+ * (the error, general and slow query logs), instance-parameters.ts,
+ * parameters.ts and parameter-policy.ts (parameters through berth's
+ * parameters.cnf).
  */
 import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
@@ -19,45 +22,35 @@ import type {
 import type {
   EngineObservability, EngineParameter, EngineStats, LogPage, LogQuery, ParameterChange,
 } from '../observability.js';
-import { awaitPresentedCertificate, engineVersionOf, InstanceQueues, serviceUserOnce, step } from '../driver-support.js';
-import { assertTraversableBy, mkdirOwnedBy, writeFileAtomicAs, type OsUser } from '../os-user.js';
+import { engineVersionOf, InstanceQueues, serviceUserOnce, step } from '../driver-support.js';
+import { assertTraversableBy, mkdirOwnedBy, type OsUser } from '../os-user.js';
 import { checkTlsMaterial, writeTlsFiles } from '../postgres/tls-files.js';
 import type { ServerProcess } from '../../supervisor/server-process.js';
-import {
-  ensureDatabase, ensureMasterAccount, globalVariables, quoteString, setAccountPassword, withAdminConnection,
-} from './admin-connection.js';
-import { displayValue, parseMyCnf, sameValue, serverSettings, type ServerSetting } from './config-files.js';
-import { flushArchive, pruneArchive, readArchiveState, setArchiving } from './archive.js';
+import { ensureDatabase, ensureMasterAccount, setAccountPassword, withAdminConnection } from './admin-connection.js';
+import { flushArchive, pruneArchive, setArchiving } from './archive.js';
 import type { MysqlBackupHost } from './backup-host.js';
 import { readMysqlManifest, takeBackup } from './backup.js';
 import { assertDataSeries, copyTemplateToDatadir, makeInstanceDirs, writeMyCnf } from './instance-files.js';
+import { applyParameterChanges, listParameters, pendingParameterNames, type MysqlParameterHost } from './instance-parameters.js';
 import { mysqlInstancePaths, type MysqlInstancePaths } from './instance-paths.js';
+import { applyDynamicSettings, instanceSettings, settingsAwaitingRestart } from './instance-settings.js';
+import { assertServesTls, reloadServedCertificate } from './instance-tls.js';
+import { MariadbInstallation, type MariadbInstallationOptions, type PreparedMariadb } from './mariadb-installation.js';
 import { createMariadbdProcess, mariadbLogTail, runningMariadbdPid } from './mariadbd-process.js';
 import { verifyMasterConnection } from './master-connection.js';
 import { restoreInstance } from './restore.js';
-import { blueprintIdFor, discoverMariadbServer, findMariadbTool, type MariadbServer, type ServerDiscovery } from './server-binaries.js';
-import { adminAccountName, ensureTemplate } from './template.js';
-import { presentedCertificateFingerprint } from './tls-probe.js';
+import type { ServerDiscovery } from './server-binaries.js';
+import { adminAccountName } from './template.js';
 import { readLogPage } from './log-files.js';
 import { MYSQL_LOG_FORMATS } from './log-formats.js';
 import { controlledBecause } from './parameter-policy.js';
-import {
-  describeVariable, mergeParameters, optionArguments, parseCatalog, parseParametersCnf, readVariables, renderCatalog,
-  renderParametersCnf, sameParameterValue, setGlobals, trySessionValues, validateChanges, type AcceptedChange,
-  type PersistedParameter, type VariableInfo,
-} from './parameters.js';
-import { listServerOptions, optionObjections } from './server-options.js';
 import { readStats } from './stats.js';
 
-export interface MysqlDriverOptions {
+export interface MysqlDriverOptions extends MariadbInstallationOptions {
   /** berth's data root: the driver keeps `templates/` here. */
   rootDir: string;
   /** Who runs the servers; default: system user `berth` when root, else the current user. */
   osUser?: OsUser;
-  /** The server to run; default: discovered (BERTH_MYSQLD, else mariadbd on PATH or in /usr/sbin). */
-  server?: MariadbServer;
-  /** Environment read by discovery (BERTH_MYSQLD, PATH); default process.env. */
-  env?: NodeJS.ProcessEnv;
   /** Start → ready limit (crash recovery can be slow). Default 120 s. */
   readyTimeoutMs?: number;
   /** How long a clean shutdown (SIGTERM) may take before SIGKILL. Default 60 s. */
@@ -68,48 +61,29 @@ export interface MysqlDriverOptions {
   restoreReadyTimeoutMs?: number;
 }
 
-interface Prepared {
-  user: OsUser;
-  server: MariadbServer;
-  template: string;
-}
-
 export class MysqlDriver implements EngineDriver, EngineBackups, EngineObservability {
   readonly engine = 'mysql' as const;
   readonly rootDir: string;
   /** The MariaDB account berth administers through (named like berth's OS user). */
   readonly adminAccount = adminAccountName();
-  private discovered: ServerDiscovery | undefined;
   private readonly user: () => Promise<OsUser>;
+  private readonly installation: MariadbInstallation;
   private readonly servers = new Map<string, ServerProcess>();
   private readonly queues = new InstanceQueues();
-  private serverOptionsPromise: Promise<Set<string>> | undefined;
 
   constructor(private readonly options: MysqlDriverOptions) {
     this.rootDir = path.resolve(options.rootDir);
     this.user = serviceUserOnce(options.osUser);
+    this.installation = new MariadbInstallation(this.rootDir, this.user, options);
   }
 
   /** The server found on this machine, or why there is none. */
   discovery(): ServerDiscovery {
-    this.discovered ??= this.options.server
-      ? { found: true, server: this.options.server }
-      : discoverMariadbServer(this.options.env ?? process.env);
-    return this.discovered;
+    return this.installation.discovery();
   }
 
   blueprints(): EngineBlueprint[] {
-    const found = this.discovery();
-    if (!found.found) return [];
-    const { server } = found;
-    return [{
-      blueprintId: blueprintIdFor(server),
-      engine: 'mysql',
-      engineVersion: `${server.version}-MariaDB`,
-      engineDescription: 'MariaDB, MySQL-compatible',
-      engineVersionDescription: `MariaDB ${server.version}`,
-      isEngineDefault: true,
-    }];
+    return this.installation.blueprints();
   }
 
   async warm(blueprintId: string): Promise<void> {
@@ -148,9 +122,9 @@ export class MysqlDriver implements EngineDriver, EngineBackups, EngineObservabi
     const { user, server } = await this.prepare(spec);
     const p = this.paths(spec);
     await makeInstanceDirs(user, p);
-    const settings = await this.settings(spec, server);
+    const settings = await instanceSettings(spec, p, server);
     await writeMyCnf(user, p, settings, { include: p.parametersCnf, controlled: (name) => controlledBecause(name) !== undefined });
-    if ((await this.status(spec)).running) await this.applyDynamicSettings(spec, settings);
+    if ((await this.status(spec)).running) await applyDynamicSettings((use) => this.withAdmin(spec, use), settings);
   }
 
   async start(spec: InstanceSpec): Promise<RunningState> {
@@ -163,13 +137,7 @@ export class MysqlDriver implements EngineDriver, EngineBackups, EngineObservabi
     if (!existsSync(path.join(p.datadir, 'mysql')) || !existsSync(p.myCnf)) throw new Error(`${p.dataDir} is not provisioned`);
     await mkdirOwnedBy(user, p.runDir, 0o700); // /tmp may have been emptied by a reboot
     const { pid } = await (await this.server(spec, readyTimeoutMs)).start();
-    // With require_secure_transport, mariadbd 10.11 aborts when its TLS files fail to load; a server that came
-    // up without TLS anyway would refuse every TCP client, so say so instead of reporting it started.
-    const haveSsl = await this.withAdmin(spec, async (c) => (await globalVariables(c, ['have_ssl'])).get('have_ssl'));
-    if (haveSsl !== 'YES') {
-      throw new Error(`mariadbd (pid ${pid}) runs without TLS (have_ssl=${haveSsl}), so TCP clients are refused; ` +
-        `provision or reloadTls with valid TLS material fixes it:\n${await mariadbLogTail(p)}`);
-    }
+    await assertServesTls((use) => this.withAdmin(spec, use), pid, p);
     return { running: true, pid };
   }
 
@@ -205,13 +173,7 @@ export class MysqlDriver implements EngineDriver, EngineBackups, EngineObservabi
       const p = this.paths(spec);
       await writeTlsFiles(user, p, tls);
       if (!(await this.status(spec)).running) return; // read at the next start
-      try {
-        // FLUSH SSL builds a new TLS context from the files; on failure the old one keeps serving.
-        await this.withAdmin(spec, (c) => c.query('FLUSH SSL'));
-      } catch (err) {
-        throw new Error(`FLUSH SSL failed, the previous certificate keeps serving: ${(err as Error).message}`);
-      }
-      await awaitPresentedCertificate(() => presentedCertificateFingerprint({ path: p.socket }), expected, this.options.tlsReloadTimeoutMs ?? 10_000);
+      await reloadServedCertificate((use) => this.withAdmin(spec, use), p, expected, this.options.tlsReloadTimeoutMs ?? 10_000);
     });
   }
 
@@ -272,13 +234,7 @@ export class MysqlDriver implements EngineDriver, EngineBackups, EngineObservabi
       user: () => this.user(),
       paths: (spec) => this.paths(spec),
       adminAccount: this.adminAccount,
-      tool: (name) => {
-        const found = this.discovery();
-        if (!found.found) throw new Error(found.reason);
-        const tool = findMariadbTool(found.server, name, this.options.env ?? process.env);
-        if (!tool.found) throw new Error(tool.reason);
-        return tool.path;
-      },
+      tool: (name) => this.installation.tool(name),
       running: async (spec) => (await this.status(spec)).running,
       withAdmin: (spec, use) => this.withAdmin(spec, use),
       engineVersion: (blueprintId) => engineVersionOf(this.blueprints(), blueprintId),
@@ -304,47 +260,12 @@ export class MysqlDriver implements EngineDriver, EngineBackups, EngineObservabi
     if (!(await this.status(spec)).running) return [];
     const found = this.discovery();
     if (!found.found) return [];
-    const p = this.paths(spec);
-    const inFile = parseMyCnf(await fs.readFile(p.myCnf, 'utf8'));
-    const restartLevel = (await this.settings(spec, found.server)).filter((s) => s.apply === 'restart' && inFile.has(s.name));
-    const variable = (s: ServerSetting) => s.variable ?? s.name;
-    const running = await this.withAdmin(spec, (c) => globalVariables(c, restartLevel.map(variable)));
-    // A server started before my.cnf had log_bin shows log_bin_basename and log_bin_index empty: both pending.
-    return restartLevel
-      .filter((s) => running.has(variable(s)) && !sameValue(inFile.get(s.name) ?? '', running.get(variable(s)) ?? ''))
-      .map((s) => s.name)
-      .sort();
+    return settingsAwaitingRestart(spec, this.paths(spec), found.server, (use) => this.withAdmin(spec, use));
   }
 
   /** Run `use` with an admin connection over the instance's private socket. */
   withAdmin<T>(spec: Pick<InstanceSpec, 'dataDir'>, use: (connection: mysql.Connection) => Promise<T>): Promise<T> {
     return withAdminConnection({ socket: this.paths(spec).socket, account: this.adminAccount }, use);
-  }
-
-  /**
-   * my.cnf of `spec`; the binary log expiry depends on whether setArchiving
-   * archives them. A default berth sets but a parameter overrides (the
-   * buffer pool, general_log...) is left out: parameters.cnf has it, and
-   * neither provision nor pendingRestart() should compete with it.
-   */
-  private async settings(spec: InstanceSpec, server: MariadbServer): Promise<ServerSetting[]> {
-    const p = this.paths(spec);
-    const archiving = (await readArchiveState(p)) !== undefined;
-    const overridden = new Set((await readParameters(p.parametersCnf)).flatMap((x) => [x.name, x.option]));
-    return serverSettings({ spec, paths: p, basedir: server.basedir, archiving })
-      .filter((s) => controlledBecause(s.name) !== undefined || !overridden.has(s.name));
-  }
-
-  private async applyDynamicSettings(spec: InstanceSpec, settings: readonly ServerSetting[]): Promise<void> {
-    const dynamic = settings.filter((s) => s.apply === 'dynamic');
-    await this.withAdmin(spec, async (c) => {
-      const running = await globalVariables(c, dynamic.map((s) => s.name));
-      for (const { name, value } of dynamic) {
-        if (sameValue(displayValue(value), running.get(name) ?? '')) continue;
-        const literal = typeof value === 'string' ? quoteString(value) : displayValue(value);
-        await c.query(`SET GLOBAL ${name} = ${literal}`);
-      }
-    });
   }
 
   // ---- EngineObservability ----
@@ -375,13 +296,7 @@ export class MysqlDriver implements EngineDriver, EngineBackups, EngineObservabi
 
   /** Every global system variable of the running server, described (parameters.ts, parameter-policy.ts). */
   parameters(spec: InstanceSpec): Promise<EngineParameter[]> {
-    return step(`reading the parameters of mysql instance ${spec.id}`, async () => {
-      if (!(await this.status(spec)).running) throw new Error('the server is not running (parameters are read from it)');
-      const options = await this.serverOptions();
-      const variables = await this.withAdmin(spec, (c) => readVariables(c, options));
-      await this.keepCatalog(spec, variables);
-      return [...variables.values()].map(describeVariable).sort((a, b) => a.name.localeCompare(b.name));
-    });
+    return step(`reading the parameters of mysql instance ${spec.id}`, () => listParameters(this.parameterHost(), spec));
   }
 
   /**
@@ -398,100 +313,29 @@ export class MysqlDriver implements EngineDriver, EngineBackups, EngineObservabi
    */
   applyParameters(spec: InstanceSpec, changes: ParameterChange[]): Promise<void> {
     // Unprefixed: the messages are for the user who sent the changes (InvalidInputException).
-    return this.queues.run(spec, () => this.changeParameters(spec, changes));
-  }
-
-  private async changeParameters(spec: InstanceSpec, changes: readonly ParameterChange[]): Promise<void> {
-    if (changes.length === 0) return;
-    const { user, server } = await this.prepare(spec);
-    const options = await this.serverOptions();
-    const p = this.paths(spec);
-    const persisted = await readParameters(p.parametersCnf);
-    /** Check `changes` against `variables` and with mariadbd's option parser; the parameters to persist. */
-    const check = async (variables: ReadonlyMap<string, VariableInfo>): Promise<{ accepted: AcceptedChange[]; next: PersistedParameter[] }> => {
-      const accepted = validateChanges(variables, changes);
-      const next = mergeParameters(persisted, accepted);
-      // What mariadbd says of the options it would start with: berth's defaults, then the parameters.
-      const defaults = (await this.settings(spec, server))
-        .filter((s) => controlledBecause(s.name) === undefined)
-        .map((s) => `--${s.name}=${displayValue(s.value)}`);
-      const objections = await optionObjections(
-        server.mariadbd, user, [...defaults, ...optionArguments(persisted)], [...defaults, ...optionArguments(next)],
-      );
-      if (objections.length > 0) throw new Error(`MariaDB refuses the parameters: ${objections.join('; ')}`);
-      return { accepted, next };
-    };
-    if (!(await this.status(spec)).running) {
-      const catalog = parseCatalog(await fs.readFile(p.parameterCatalog, 'utf8').catch(() => ''), server.version);
-      if (!catalog) throw new Error('the server is not running and has not described its parameters yet: start it first');
-      const { next } = await check(catalog);
-      await writeFileAtomicAs(user, p.parametersCnf, renderParametersCnf(next), 0o600);
-    } else {
-      await this.withAdmin(spec, async (c) => {
-        const variables = await readVariables(c, options);
-        await this.keepCatalog(spec, variables);
-        const { accepted, next } = await check(variables);
-        const refused = await this.withAdmin(spec, (trial) => trySessionValues(trial, accepted));
-        if (refused.length > 0) throw new Error(`MariaDB refuses ${refused.join('; ')}`);
-        const undo = await setGlobals(c, accepted);
-        try {
-          await writeFileAtomicAs(user, p.parametersCnf, renderParametersCnf(next), 0o600);
-        } catch (err) {
-          await undo();
-          throw err;
-        }
-      });
-    }
-    // my.cnf without the defaults the parameters now override (and with the include, for an instance provisioned before it).
-    await this.writeConfig(spec);
+    return this.queues.run(spec, () => applyParameterChanges(this.parameterHost(), spec, changes));
   }
 
   /** Parameters persisted with pending-reboot whose value the running server does not have (yet). */
   pendingRebootParameters(spec: InstanceSpec): Promise<string[]> {
-    return step(`reading the pending parameters of mysql instance ${spec.id}`, async () => {
-      const pending = (await readParameters(this.paths(spec).parametersCnf)).filter((x) => x.applyMethod === 'pending-reboot');
-      if (pending.length === 0 || !(await this.status(spec)).running) return [];
-      const options = await this.serverOptions();
-      const variables = await this.withAdmin(spec, (c) => readVariables(c, options, pending.map((x) => x.name)));
-      return pending
-        .filter((x) => {
-          const v = variables.get(x.name);
-          return v !== undefined && !sameParameterValue(v, x.value, v.value);
-        })
-        .map((x) => x.name)
-        .sort();
-    });
+    return step(`reading the pending parameters of mysql instance ${spec.id}`, () => pendingParameterNames(this.parameterHost(), spec));
   }
 
-  /** Keep the variables of the running server for changes made while it is stopped. */
-  private async keepCatalog(spec: InstanceSpec, variables: ReadonlyMap<string, VariableInfo>): Promise<void> {
-    const found = this.discovery();
-    if (!found.found) return;
-    await writeFileAtomicAs(await this.user(), this.paths(spec).parameterCatalog, renderCatalog(found.server.version, variables), 0o600);
+  private parameterHost(): MysqlParameterHost {
+    return {
+      prepare: (spec) => this.prepare(spec),
+      user: () => this.user(),
+      discovery: () => this.discovery(),
+      serverOptions: () => this.installation.serverOptions(),
+      paths: (spec) => this.paths(spec),
+      running: async (spec) => (await this.status(spec)).running,
+      withAdmin: (spec, use) => this.withAdmin(spec, use),
+      writeConfig: (spec) => this.writeConfig(spec),
+    };
   }
 
-  /** The options mariadbd accepts (what an option file can set), asked once. */
-  private async serverOptions(): Promise<Set<string>> {
-    const found = this.discovery();
-    if (!found.found) throw new Error(found.reason);
-    const user = await this.user();
-    this.serverOptionsPromise ??= listServerOptions(found.server.mariadbd, user).catch((err: unknown) => {
-      this.serverOptionsPromise = undefined;
-      throw err;
-    });
-    return this.serverOptionsPromise;
-  }
-
-  private async prepare(spec: Pick<InstanceSpec, 'blueprintId'>): Promise<Prepared> {
-    const found = this.discovery();
-    if (!found.found) throw new Error(`blueprint ${spec.blueprintId} is not available on this machine: ${found.reason}`);
-    if (blueprintIdFor(found.server) !== spec.blueprintId) {
-      throw new Error(`blueprint ${spec.blueprintId} is not available on this machine (it runs ${blueprintIdFor(found.server)})`);
-    }
-    const user = await this.user();
-    await assertTraversableBy(user, this.rootDir);
-    const template = await ensureTemplate(this.rootDir, found.server, user);
-    return { user, server: found.server, template };
+  private prepare(spec: Pick<InstanceSpec, 'blueprintId'>): Promise<PreparedMariadb> {
+    return this.installation.prepare(spec);
   }
 
   /** The cached process object of the instance, or a one-off one with its own ready limit. */
@@ -513,16 +357,4 @@ export class MysqlDriver implements EngineDriver, EngineBackups, EngineObservabi
     if (readyTimeoutMs === undefined) this.servers.set(p.dataDir, server);
     return server;
   }
-}
-
-/** The parameters persisted in parameters.cnf (none when it does not exist). */
-async function readParameters(file: string): Promise<PersistedParameter[]> {
-  let text: string;
-  try {
-    text = await fs.readFile(file, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw err;
-  }
-  return parseParametersCnf(text);
 }

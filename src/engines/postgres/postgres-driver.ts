@@ -2,6 +2,9 @@
  * PostgreSQL behind berth's EngineDriver: binaries copied out of npm packages,
  * instances copied from a per-version template cluster, one detached
  * postmaster per instance run as the unprivileged service user.
+ * postgres-installations.ts offers the versions and installs them,
+ * postmaster-state.ts reads the running server's port, instance-tls.ts and
+ * instance-stats.ts reload its certificate and count its traffic.
  */
 import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
@@ -14,36 +17,35 @@ import type {
 import type {
   EngineBlueprint, EngineDriver, InstanceSpec, RunningState, TlsMaterial, VerifyOptions,
 } from '../driver.js';
-import { awaitPresentedCertificate, engineVersionOf, InstanceQueues, serviceUserOnce, step } from '../driver-support.js';
+import { engineVersionOf, InstanceQueues, serviceUserOnce, step } from '../driver-support.js';
 import { assertTraversableBy, mkdirOwnedBy, type OsUser } from '../os-user.js';
 import type { ServerProcess } from '../../supervisor/server-process.js';
-import { SerialQueue } from '../../supervisor/wait.js';
 import { ensureDatabase, ensureMasterRole, setRolePassword, withAdminClient } from './admin-connection.js';
 import { flushArchive, pruneArchive, setArchiving } from './archive.js';
 import type { PostgresBackupHost } from './backup-host.js';
 import { takeBackup } from './backup.js';
-import { findPostgresPackages, installedPaths, installPostgres, type InstalledPostgres, type PostgresPackage } from './binaries.js';
+import { installedPaths } from './binaries.js';
 import { assertDataMajor, copyTemplateToPgdata, writeInstanceConfig } from './instance-files.js';
 import { postgresInstancePaths, type PostgresInstancePaths } from './instance-paths.js';
+import { countClientConnections, PostmasterTraffic } from './instance-stats.js';
+import { reloadServedCertificate } from './instance-tls.js';
 import { verifyMasterConnection } from './master-connection.js';
-import { readPostmasterPid, runningPostmasterPid } from './postmaster-pid.js';
+import { runningPostmasterPid } from './postmaster-pid.js';
 import { createPostmasterProcess, postgresLogTail } from './postmaster-process.js';
+import { listeningPort, postmasterCrashed } from './postmaster-state.js';
 import { readPostgresManifest, restoreInstance } from './restore.js';
 import {
   applyParameterChanges, listParameters, parameterFiles, pendingParameterNames, promotePendingParameters, type ParameterHost,
 } from './parameters.js';
+import { PostgresInstallations, type PostgresInstallationsOptions, type PreparedPostgres } from './postgres-installations.js';
 import { POSTGRES_LOG_STREAM, readServerLog } from './server-log.js';
-import { sampleServerSockets, TrafficCounter } from './socket-traffic.js';
-import { ADMIN_ROLE, ensureTemplate } from './template.js';
-import { checkTlsMaterial, presentedCertificateFingerprint, writeTlsFiles } from './tls-files.js';
+import { checkTlsMaterial, writeTlsFiles } from './tls-files.js';
 
-export interface PostgresDriverOptions {
+export interface PostgresDriverOptions extends PostgresInstallationsOptions {
   /** berth's data root: the driver keeps `engines/` (binaries) and `templates/` here. */
   rootDir: string;
   /** Who runs the servers; default: system user `berth` when root, else the current user. */
   osUser?: OsUser;
-  /** Packages to offer; default: the `pg16`/`pg17` npm aliases that are installed. */
-  packages?: PostgresPackage[];
   /** Start → ready limit (crash recovery can be slow). Default 120 s. */
   readyTimeoutMs?: number;
   /** How long reloadTls waits for the new certificate to be served. Default 10 s. */
@@ -54,38 +56,24 @@ export interface PostgresDriverOptions {
   archiveFlushTimeoutMs?: number;
 }
 
-interface Prepared {
-  user: OsUser;
-  install: InstalledPostgres;
-  template: string;
-}
-
 export class PostgresDriver implements EngineDriver, EngineBackups, EngineObservability {
   readonly engine = 'postgres' as const;
   readonly rootDir: string;
-  private packageList: PostgresPackage[] | undefined;
   private readonly user: () => Promise<OsUser>;
+  private readonly installations: PostgresInstallations;
   private readonly servers = new Map<string, ServerProcess>();
   private readonly queues = new InstanceQueues();
-  /** Per data dir: the postmaster whose sockets are counted, the counts, and the queue that keeps samples in order. */
-  private readonly traffic = new Map<string, { pid: number; counter: TrafficCounter; samples: SerialQueue }>();
+  /** Per data dir: the postmaster whose sockets are counted, with its counts. */
+  private readonly traffic = new Map<string, PostmasterTraffic>();
 
   constructor(private readonly options: PostgresDriverOptions) {
     this.rootDir = path.resolve(options.rootDir);
     this.user = serviceUserOnce(options.osUser);
+    this.installations = new PostgresInstallations(this.rootDir, this.user, options);
   }
 
   blueprints(): EngineBlueprint[] {
-    const packages = this.packages();
-    const newest = Math.max(...packages.map((p) => p.major));
-    return packages.map((p) => ({
-      blueprintId: `postgres_${p.major}`,
-      engine: 'postgres',
-      engineVersion: p.version,
-      engineDescription: 'PostgreSQL',
-      engineVersionDescription: `PostgreSQL ${p.version}`,
-      isEngineDefault: p.major === newest,
-    }));
+    return this.installations.blueprints();
   }
 
   async warm(blueprintId: string): Promise<void> {
@@ -163,14 +151,7 @@ export class PostgresDriver implements EngineDriver, EngineBackups, EngineObserv
       await writeTlsFiles(user, p, tls);
       if (!(await this.status(spec)).running) return; // read at the next start
       const port = await this.listeningPort(spec);
-      await this.withAdmin(spec, (client) => client.query('SELECT pg_reload_conf()'));
-      // pg_reload_conf only signals the postmaster: wait until new connections get the new cert.
-      await awaitPresentedCertificate(
-        () => presentedCertificateFingerprint('127.0.0.1', port),
-        expected,
-        this.options.tlsReloadTimeoutMs ?? 10_000,
-        async () => `; PostgreSQL keeps its previous TLS setup when the new files fail to load:\n${await postgresLogTail(p)}`,
-      );
+      await reloadServedCertificate((use) => this.withAdmin(spec, use), port, p, expected, this.options.tlsReloadTimeoutMs ?? 10_000);
     });
   }
 
@@ -185,7 +166,7 @@ export class PostgresDriver implements EngineDriver, EngineBackups, EngineObserv
   private async destroyFiles(spec: InstanceSpec): Promise<void> {
     const p = this.paths(spec);
     const server = await this.server(spec);
-    if (await this.crashed(spec)) {
+    if (await postmasterCrashed(p.pgdata)) {
       // A killed postmaster leaves shared memory (System V + /dev/shm) that only
       // PostgreSQL's next start frees: start and stop it once before removal.
       await server.start().catch(() => undefined);
@@ -299,25 +280,12 @@ export class PostgresDriver implements EngineDriver, EngineBackups, EngineObserv
     return step(`reading the statistics of postgres instance ${spec.id}`, async () => {
       const pid = await runningPostmasterPid(this.paths(spec).pgdata);
       if (pid === undefined) throw new Error('the server is not running');
-      const connections = await this.withAdmin(spec, async (client) => {
-        const result = await client.query<{ n: number }>(
-          `SELECT count(*)::int AS n FROM pg_stat_activity WHERE backend_type = 'client backend' AND usename IS DISTINCT FROM $1`,
-          [ADMIN_ROLE],
-        );
-        return result.rows[0]?.n ?? 0;
-      });
+      const connections = await this.withAdmin(spec, (client) => countClientConnections(client));
       const stats: EngineStats = { connections };
       const key = this.paths(spec).dataDir;
-      let state = this.traffic.get(key);
-      if (!state || state.pid !== pid) this.traffic.set(key, (state = { pid, counter: new TrafficCounter(), samples: new SerialQueue() }));
-      const { counter, samples } = state;
-      const port = await this.listeningPort(spec);
-      const uid = (await this.user()).uid;
-      // One sample at a time, applied in the order taken (an older sample applied late would count twice).
-      const totals = await samples.run(async () => {
-        const sockets = await sampleServerSockets(port, uid);
-        return sockets && counter.update(sockets);
-      });
+      let traffic = this.traffic.get(key);
+      if (!traffic || traffic.pid !== pid) this.traffic.set(key, (traffic = new PostmasterTraffic(pid)));
+      const totals = await traffic.sample(await this.listeningPort(spec), (await this.user()).uid);
       if (totals) {
         stats.bytesReceived = totals.bytesReceived;
         stats.bytesSent = totals.bytesSent;
@@ -368,19 +336,8 @@ export class PostgresDriver implements EngineDriver, EngineBackups, EngineObserv
     };
   }
 
-  private packages(): PostgresPackage[] {
-    this.packageList ??= this.options.packages ?? findPostgresPackages();
-    return this.packageList;
-  }
-
-  private async prepare(spec: Pick<InstanceSpec, 'blueprintId'>): Promise<Prepared> {
-    const pkg = this.packages().find((p) => `postgres_${p.major}` === spec.blueprintId);
-    if (!pkg) throw new Error(`blueprint ${spec.blueprintId} is not available on this machine`);
-    const user = await this.user();
-    await assertTraversableBy(user, this.rootDir);
-    const install = await installPostgres(this.rootDir, pkg, user);
-    const template = await ensureTemplate(this.rootDir, install, user);
-    return { user, install, template };
+  private prepare(spec: Pick<InstanceSpec, 'blueprintId'>): Promise<PreparedPostgres> {
+    return this.installations.prepare(spec);
   }
 
   /** The cached process object of the instance, or a one-off one with its own ready limit. */
@@ -388,7 +345,7 @@ export class PostgresDriver implements EngineDriver, EngineBackups, EngineObserv
     const p = this.paths(spec);
     const existing = this.servers.get(p.dataDir);
     if (existing && readyTimeoutMs === undefined) return existing;
-    const pkg = this.packages().find((candidate) => `postgres_${candidate.major}` === spec.blueprintId);
+    const pkg = this.installations.packageOf(spec.blueprintId);
     const server = createPostmasterProcess({
       label: `postgres instance ${spec.id}`,
       // start() runs prepare() first, which rejects an unavailable blueprint.
@@ -402,18 +359,7 @@ export class PostgresDriver implements EngineDriver, EngineBackups, EngineObserv
     return server;
   }
 
-  private async listeningPort(spec: InstanceSpec): Promise<number> {
-    const pgdata = this.paths(spec).pgdata;
-    const pidFile = await readPostmasterPid(pgdata);
-    if (pidFile && Number.isInteger(pidFile.port) && pidFile.port > 0 && (await runningPostmasterPid(pgdata)) === pidFile.pid) {
-      return pidFile.port;
-    }
-    return spec.port;
-  }
-
-  /** postmaster.pid left behind by a postmaster that is gone (killed, or the machine crashed). */
-  private async crashed(spec: InstanceSpec): Promise<boolean> {
-    const pgdata = this.paths(spec).pgdata;
-    return (await readPostmasterPid(pgdata)) !== undefined && (await runningPostmasterPid(pgdata)) === undefined;
+  private listeningPort(spec: InstanceSpec): Promise<number> {
+    return listeningPort(this.paths(spec).pgdata, spec.port);
   }
 }
