@@ -9,7 +9,7 @@ import {
 } from '@aws-sdk/client-lightsail';
 import type { BerthProcess } from '../test/helpers/berth-process.js';
 import type { Endpoint } from '../test/helpers/clients.js';
-import { allDatabases, inconsistencies, operationsSettled, serverProcesses } from '../test/helpers/consistency.js';
+import { allDatabases, berthSettled, inconsistencies, operationsSettled, serverProcesses } from '../test/helpers/consistency.js';
 import { createDatabase } from '../test/helpers/databases.js';
 import { sql } from '../test/helpers/sql.js';
 import { databaseState, until } from '../test/helpers/waiters.js';
@@ -88,7 +88,7 @@ export async function soakCrashes(berth: BerthProcess, rounds: number, random: (
     client.destroy();
     client = berth.client();
     const started = Date.now();
-    const operations = await operationsSettled(client, 300_000);
+    const operations = await berthSettled(client, 300_000);
     settleTimes.push(Date.now() - started);
     failedOperations = operations.filter((operation) => operation.status === 'Failed').length;
     const problems = await inconsistencies(berth, client);

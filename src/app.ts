@@ -105,7 +105,10 @@ export async function startBerth(config: BerthConfig, logger: Logger, options: S
       log: requestLogFrom(logger, [(record) => metrics.observe(record)]),
     });
 
-    const server = http.createServer((req, res) => void handle(req, res));
+    // Requests wait until start-up has settled what each database reports (a server that died while berth was down).
+    let markReady!: () => void;
+    const ready = new Promise<void>((resolve) => (markReady = resolve));
+    const server = http.createServer((req, res) => void ready.then(() => handle(req, res)));
     server.headersTimeout = 10_000;
     server.requestTimeout = 30_000;
     server.keepAliveTimeout = 5_000;
@@ -117,6 +120,7 @@ export async function startBerth(config: BerthConfig, logger: Logger, options: S
 
     await removeOrphans(store, config.dataDir, logger);
     await controller.resume();
+    markReady();
     controller.startMonitor(config.monitorIntervalMs);
     maintenance.start(config.maintenanceIntervalMs);
     backupScheduler.start(config.backupCheckIntervalMs);

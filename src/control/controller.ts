@@ -4,6 +4,11 @@ import type { Logger } from '../util/logger.js';
 import type { Instances } from './instances.js';
 import { TASK_HANDLERS, type TaskOutcome } from './tasks.js';
 
+/** What a database reports while berth restarts a server that died. */
+const RECOVERING_STATE = 'rebooting';
+/** Failed restarts in a row after which a database is reported `failed` (and can be deleted). */
+const MAX_RECOVERY_ATTEMPTS = 5;
+
 /**
  * The control loop. Every mutating API call leaves a durable task; the
  * controller runs tasks one at a time per database (different databases in
@@ -14,6 +19,7 @@ import { TASK_HANDLERS, type TaskOutcome } from './tasks.js';
  */
 export class Controller {
   private readonly queues = new Map<string, Promise<void>>();
+  private readonly failedRecoveries = new Map<string, number>();
   private monitorTimer: NodeJS.Timeout | undefined;
   private monitoring = false;
   private closed = false;
@@ -120,7 +126,7 @@ export class Controller {
       this.applyOutcome(database, task, outcome);
       this.logger.info('task succeeded', { task: task.kind, database: database.name, ms: Date.now() - started });
     } catch (error) {
-      const details = error instanceof Error ? error.message : String(error);
+      const details = this.instances.redactPaths(error instanceof Error ? error.message : String(error));
       this.logger.error('task failed', { task: task.kind, database: database.name, error });
       let state = 'failed';
       try {
@@ -153,27 +159,44 @@ export class Controller {
 
   /**
    * Engines that should run but do not are started again (a re-adopted
-   * server that is still running is left alone).
+   * server that is still running is left alone). The database reports
+   * `rebooting` from the moment berth knows its server is down until it
+   * serves again: never `available` without a server behind it.
    */
   private async checkEngines(reason: 'start-up' | 'monitor'): Promise<void> {
-    for (const database of this.store.databases.all()) {
+    for (const candidate of this.store.databases.all()) {
       if (this.closed) return;
-      if (!database.desiredRunning || database.state !== 'available') continue;
-      if (this.busy(database.id)) continue;
-      const driver = this.instances.driver(database);
-      const spec = this.instances.spec(database);
-      const status = await driver.status(spec);
-      if (status.running) continue;
+      if (!this.awaitsEngine(candidate)) continue;
+      const status = await this.instances.driver(candidate).status(this.instances.spec(candidate));
+      if (status.running && candidate.state === 'available') continue;
+      // Read again: an API call may have queued work for it while the status was read.
+      const database = this.store.databases.findById(candidate.id);
+      if (!database || !this.awaitsEngine(database)) continue;
+      if (database.state !== RECOVERING_STATE) this.store.databases.update(database.id, { state: RECOVERING_STATE });
       void this.enqueue(database.id, () => this.recover(database.id, reason));
     }
   }
 
+  /**
+   * Should run, has no work queued that owns its state, and is either
+   * available or in a recovery that an earlier berth (or attempt) left unfinished.
+   */
+  private awaitsEngine(database: DatabaseRecord): boolean {
+    if (!database.desiredRunning || this.busy(database.id)) return false;
+    return database.state === 'available' || database.state === RECOVERING_STATE;
+  }
+
   private async recover(databaseId: string, reason: 'start-up' | 'monitor'): Promise<void> {
     const database = this.store.databases.findById(databaseId);
-    if (!database || !database.desiredRunning || database.state !== 'available') return;
+    if (!database || !database.desiredRunning || database.state !== RECOVERING_STATE) return;
     const driver = this.instances.driver(database);
     const spec = this.instances.spec(database);
-    if ((await driver.status(spec)).running) return;
+    if ((await driver.status(spec)).running) {
+      // Started by an attempt that did not get to verify it (berth stopped meanwhile).
+      await this.instances.verify(database);
+      this.store.databases.update(database.id, { state: 'available' });
+      return;
+    }
     const message =
       reason === 'monitor'
         ? 'The database engine process exited unexpectedly; restarting it'
@@ -184,10 +207,27 @@ export class Controller {
       await driver.provision(spec, await this.instances.tls(database));
       await driver.start(spec);
       await this.instances.verify(database);
-      this.store.events.record(database, 'The database engine recovered and is available', ['recovery', 'availability']);
+      this.failedRecoveries.delete(database.id);
+      this.store.transaction(() => {
+        this.store.databases.update(database.id, { state: 'available' });
+        this.store.events.record(database, 'The database engine recovered and is available', ['recovery', 'availability']);
+      });
     } catch (error) {
       this.logger.error('engine recovery failed', { database: database.name, error });
-      this.store.events.record(database, `The database engine could not be restarted: ${String((error as Error).message ?? error)}`, ['failure']);
+      const attempts = (this.failedRecoveries.get(database.id) ?? 0) + 1;
+      this.failedRecoveries.set(database.id, attempts);
+      const reason = this.instances.redactPaths(String((error as Error).message ?? error));
+      this.store.events.record(database, `The database engine could not be restarted: ${reason}`, ['failure']);
+      if (attempts < MAX_RECOVERY_ATTEMPTS) return; // still `rebooting`: the monitor tries again on its next round
+      this.failedRecoveries.delete(database.id);
+      this.store.transaction(() => {
+        this.store.databases.update(database.id, { state: 'failed' });
+        this.store.events.record(
+          database,
+          `berth gave up restarting the database engine after ${attempts} attempts; delete the database, or restore it from a snapshot or a point in time`,
+          ['failure', 'availability'],
+        );
+      });
     }
   }
 }

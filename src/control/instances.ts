@@ -41,9 +41,9 @@ export class Instances {
     this.backups = new Backups(store, this, environment.dataDir, clock);
   }
 
-  /** berth's data dir (kept out of what the API answers). */
-  get dataRoot(): string {
-    return this.environment.dataDir;
+  /** `text` with berth's data dir replaced by `<data>`: engine messages name files, answers should not. */
+  redactPaths(text: string): string {
+    return text.split(this.environment.dataDir).join('<data>');
   }
 
   dataDirOf(databaseId: string): string {

@@ -50,8 +50,7 @@ export async function getRelationalDatabaseLogEvents(
       throw error;
     });
   // The engines log their own paths; the caller has no business knowing berth's file layout.
-  const dataRoot = context.instances.dataRoot;
-  const redact = (message: string) => message.split(dataRoot).join('<data>');
+  const redact = (message: string) => context.instances.redactPaths(message);
   return {
     resourceLogEvents: page.events.map((event) => ({ createdAt: event.createdAt, message: redact(event.message) })),
     nextForwardToken: page.nextForward === undefined ? undefined : encodePageToken(request.operation, page.nextForward),

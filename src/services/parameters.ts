@@ -80,7 +80,7 @@ export async function updateRelationalDatabaseParameters(
     } catch (error) {
       if (error instanceof EngineInputError) {
         // Engine messages must not reveal berth's file layout.
-        throw new InvalidInputException(error.message.split(context.instances.dataRoot).join('<data>'), { code: 'InvalidParameter' });
+        throw new InvalidInputException(context.instances.redactPaths(error.message), { code: 'InvalidParameter' });
       }
       throw error;
     }

@@ -46,6 +46,23 @@ export function operationsSettled(client: LightsailClient, timeoutMs = 180_000):
   );
 }
 
+const RESTING_STATES = ['available', 'stopped', 'failed'];
+
+/**
+ * Waits until no operation is still running and every database rests
+ * (a server that died comes back through `rebooting` without an operation).
+ */
+export async function berthSettled(client: LightsailClient, timeoutMs = 180_000): Promise<Operation[]> {
+  const operations = await operationsSettled(client, timeoutMs);
+  await until(
+    'every database to rest',
+    async () => ((await allDatabases(client)).every((database) => RESTING_STATES.includes(database.state!)) ? true : undefined),
+    timeoutMs,
+    250,
+  );
+  return operations;
+}
+
 const idOf = (arn: string) => arn.split('/')[1]!;
 
 /** Database server processes running out of this berth's data dir, by database id. */
@@ -75,7 +92,7 @@ export async function inconsistencies(berth: BerthProcess, client: LightsailClie
   const problems: string[] = [];
   const databases = await allDatabases(client);
   for (const database of databases) {
-    if (!['available', 'stopped', 'failed'].includes(database.state!)) problems.push(`${database.name} is still ${database.state}`);
+    if (!RESTING_STATES.includes(database.state!)) problems.push(`${database.name} is still ${database.state}`);
   }
   const ids = new Set(databases.map((database) => idOf(database.arn!)));
   const dirs = new Set(await readdir(path.join(berth.dataDir, 'databases')).catch(() => [] as string[]));
