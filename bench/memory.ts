@@ -2,6 +2,7 @@ import { GetRelationalDatabasesCommand, type LightsailClient, type RelationalDat
 import type { BerthProcess } from '../test/helpers/berth-process.js';
 import { createDatabase, postmasterPid } from './databases.js';
 import { processTree, pssKiB, rssKiB, treePssKiB } from './processes.js';
+import { settle } from './settle.js';
 import { median } from './stats.js';
 
 const mib = (kib: number) => `${(kib / 1024).toFixed(1)} MiB`;
@@ -10,7 +11,7 @@ const mib = (kib: number) => `${(kib / 1024).toFixed(1)} MiB`;
 export async function benchMemory(berth: BerthProcess, target: number): Promise<void> {
   const client = berth.client();
   for (let i = (await listAll(client)).length; i < target; i++) await createDatabase(client, `bench-memory-${i}`);
-  await new Promise((resolve) => setTimeout(resolve, 3000)); // let start-up work settle
+  await settle('memory: start-up work and first backups');
   const databases = await listAll(client);
 
   const perDatabase: number[] = [];

@@ -4,6 +4,7 @@ import { GetRelationalDatabaseCommand } from '@aws-sdk/client-lightsail';
 import type { BerthProcess } from '../test/helpers/berth-process.js';
 import { signedHeaders } from '../test/helpers/signed-request.js';
 import { createDatabase } from './databases.js';
+import { settle } from './settle.js';
 import { percentile } from './stats.js';
 
 const CONCURRENCY = 16;
@@ -42,6 +43,7 @@ function report(label: string, run: Run): void {
 export async function benchRequests(berth: BerthProcess, seconds: number): Promise<void> {
   const client = berth.client();
   await createDatabase(client, 'bench-rps');
+  await settle('rps: the new database\'s first backup');
   const url = new URL(berth.url);
   const body = JSON.stringify({ relationalDatabaseName: 'bench-rps' });
   const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });

@@ -5,6 +5,7 @@ import type { BerthProcess } from '../test/helpers/berth-process.js';
 import { connectVerified, type Endpoint } from '../test/helpers/clients.js';
 import { operationDone, until } from '../test/helpers/waiters.js';
 import { BENCH_PASSWORD, createDatabase } from './databases.js';
+import { settle } from './settle.js';
 import { summary } from './stats.js';
 
 const CAS = ['rds-ca-ecc384-g1', 'rds-ca-rsa4096-g1', 'rds-ca-rsa2048-g1'];
@@ -17,6 +18,7 @@ const CAS = ['rds-ca-ecc384-g1', 'rds-ca-rsa4096-g1', 'rds-ca-rsa2048-g1'];
 export async function benchRotation(berth: BerthProcess, rotations: number): Promise<void> {
   const client = berth.client();
   const db = await createDatabase(client, 'bench-rotation');
+  await settle('rotation: the new database\'s first backup');
   const endpoint: Endpoint = { port: db.masterEndpoint!.port!, user: 'bench', database: 'app', password: BENCH_PASSWORD };
   const pems = Object.fromEntries(
     await Promise.all(CAS.map(async (id) => [id, await (await fetch(`${berth.url}/certificates/${id}.pem`)).text()] as const)),

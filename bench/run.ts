@@ -15,6 +15,7 @@ import { benchCreate } from './create.js';
 import { benchMemory } from './memory.js';
 import { benchRequests } from './requests.js';
 import { benchRotation } from './rotation.js';
+import { settle } from './settle.js';
 
 const { values, positionals } = parseArgs({
   args: process.argv.slice(2),
@@ -31,10 +32,17 @@ async function main(): Promise<void> {
   const berth = await BerthProcess.start({ extraArgs: ['--stop-databases-on-exit'] });
   try {
     console.log(`berth ${berth.url} (data dir ${berth.dataDir}), ${new Date().toISOString()}`);
-    if (selected.has('create')) await benchCreate(berth, Number(values.databases));
-    if (selected.has('rps')) await benchRequests(berth, Number(values.seconds));
-    if (selected.has('rotation')) await benchRotation(berth, Number(values.rotations));
-    if (selected.has('memory')) await benchMemory(berth, 20);
+    const benches: [string, () => Promise<void>][] = [
+      ['create', () => benchCreate(berth, Number(values.databases))],
+      ['rps', () => benchRequests(berth, Number(values.seconds))],
+      ['rotation', () => benchRotation(berth, Number(values.rotations))],
+      ['memory', () => benchMemory(berth, 20)],
+    ];
+    for (const [name, run] of benches) {
+      if (!selected.has(name)) continue;
+      await settle(name);
+      await run();
+    }
   } finally {
     await berth.dispose();
   }

@@ -3,6 +3,7 @@ import { allDatabases } from '../test/helpers/consistency.js';
 import { createDatabase } from '../test/helpers/databases.js';
 import { postmasterPid } from '../bench/databases.js';
 import { pssKiB, rssKiB, treePssKiB } from '../bench/processes.js';
+import { settle } from '../bench/settle.js';
 
 const mib = (kib: number) => `${(kib / 1024).toFixed(1)} MiB`;
 
@@ -12,7 +13,7 @@ export async function soakScale(berth: BerthProcess, target: number): Promise<vo
   const started = Date.now();
   for (let i = (await allDatabases(client)).length; i < target; i++) await createDatabase(client, `scale-${i}`);
   const createdIn = (Date.now() - started) / 1000;
-  await new Promise((resolve) => setTimeout(resolve, 5000));
+  await settle('scale: start-up work and first backups');
   const databases = (await allDatabases(client)).filter((db) => db.engine === 'postgres');
   let total = 0;
   for (const database of databases) total += await treePssKiB(await postmasterPid(berth, database));
