@@ -60,7 +60,13 @@ describe('PostgresDriver blueprints', () => {
 
 for (const blueprintId of ['postgres_17', 'postgres_16']) {
   if (available.includes(blueprintId)) describeDriverConformance(blueprintId, subjectFor(blueprintId), createOpensslTls);
-  else describe.skip(`${blueprintId}: binaries not installed`, () => undefined);
+  else if (process.env.CI === 'true') {
+    describe(`${blueprintId} driver`, () => {
+      it('has its binaries installed by npm ci (required when CI=true)', () => {
+        throw new Error(`${blueprintId}: the PostgreSQL binaries from npm are not installed`);
+      });
+    });
+  } else describe.skip(`${blueprintId}: binaries not installed`, () => undefined);
 }
 
 describe.runIf(available.includes('postgres_17'))('PostgresDriver specifics (postgres_17)', () => {
