@@ -17,6 +17,7 @@ import { MysqlDriver } from './engines/mysql/mysql-driver.js';
 import { PostgresDriver } from './engines/postgres/postgres-driver.js';
 import { EngineRegistry } from './engines/registry.js';
 import { resolveCredentials, type ResolvedCredentials } from './gateway/credentials.js';
+import { withConsole } from './gateway/console-routes.js';
 import { createPipeline } from './gateway/pipeline.js';
 import { BerthMetrics } from './gateway/prometheus.js';
 import { publicRoutes } from './gateway/public-routes.js';
@@ -101,7 +102,7 @@ export async function startBerth(config: BerthConfig, logger: Logger, options: S
       isValidRegion: regionError,
       handlers: operationHandlers(context),
       adminHandlers: adminHandlers(context),
-      publicRoutes: publicRoutes(cas, metrics),
+      publicRoutes: withConsole(publicRoutes(cas, metrics)),
       log: requestLogFrom(logger, [(record) => metrics.observe(record)]),
     });
 

@@ -53,6 +53,7 @@ export async function serve(argv: string[]): Promise<number> {
       `  access key id:     ${accessKeyId}`,
       `  secret access key: ${secretShown}   (${where})`,
       `  CA bundle:         ${berth.url}/certificates/global-bundle.pem`,
+      `  console:           ${berth.url}/console   (sign in with the key pair above)`,
       `  try:               ${awsEnv} aws lightsail get-relational-databases --endpoint-url ${berth.url} --region ${config.defaultRegion}`,
       `berth listening on ${berth.url}`,
       '',

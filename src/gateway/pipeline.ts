@@ -29,8 +29,19 @@ export interface RequestContext {
 
 export type OperationHandler = (context: RequestContext, input: Record<string, unknown>) => Promise<object> | object;
 
-/** Plain GET routes served without authentication (certificate bundles, health). */
-export type PublicRoute = (path: string) => Promise<{ status: number; contentType: string; body: string } | undefined>;
+/** What a public route answers; `headers` are added to the response (e.g. the console's security headers). */
+export interface PublicResponse {
+  status: number;
+  contentType: string;
+  body: string;
+  headers?: Readonly<Record<string, string>>;
+}
+
+/**
+ * Plain GET routes served without authentication (certificate bundles, health, console).
+ * `path` is the normalised pathname; `target` the request-target as received (dot segments not resolved).
+ */
+export type PublicRoute = (path: string, target: string) => Promise<PublicResponse | undefined>;
 
 export interface PipelineOptions {
   verifier: SigV4Verifier;
@@ -68,10 +79,11 @@ export function createPipeline(options: PipelineOptions) {
     res.setHeader('x-amzn-RequestId', requestId);
     try {
       if (req.method === 'GET' || req.method === 'HEAD') {
-        const route = await options.publicRoutes(new URL(req.url ?? '/', 'http://localhost').pathname);
+        const target = req.url ?? '/';
+        const route = await options.publicRoutes(new URL(target, 'http://localhost').pathname, target);
         if (route) {
           status = route.status;
-          res.writeHead(route.status, { 'Content-Type': route.contentType, 'Content-Length': Buffer.byteLength(route.body) });
+          res.writeHead(route.status, { ...route.headers, 'Content-Type': route.contentType, 'Content-Length': Buffer.byteLength(route.body) });
           res.end(req.method === 'HEAD' ? undefined : route.body);
           return;
         }
