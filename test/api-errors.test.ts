@@ -140,6 +140,20 @@ describe('the wire protocol and its errors', () => {
     expect(response.json.message).toContain('ghost');
   });
 
+  it('echoes at most 255 characters of an unknown name, for databases, snapshots and tags', async () => {
+    const long = `g${'h'.repeat(60_000)}t`; // under the 65,536-character limit on any string
+    const calls: Array<[string, object, string]> = [
+      ['GetRelationalDatabase', { relationalDatabaseName: long }, 'The Relational Database does not exist: '],
+      ['GetRelationalDatabaseSnapshot', { relationalDatabaseSnapshotName: long }, 'The Relational Database Snapshot does not exist: '],
+      ['TagResource', { resourceName: long, tags: [{ key: 'k', value: 'v' }] }, 'The resource does not exist: '],
+    ];
+    for (const [operation, input, prefix] of calls) {
+      const response = await raw({ target: `${TARGET}${operation}`, body: JSON.stringify(input) });
+      expectErrorShape(response, 'NotFoundException', 404, 'DoesNotExist');
+      expect(response.json.message).toBe(prefix + long.slice(0, 255));
+    }
+  });
+
   describe('bad input of each kind answers InvalidInputException and creates nothing', () => {
     const valid: CreateRelationalDatabaseCommandInput = {
       relationalDatabaseName: 'valid-name',

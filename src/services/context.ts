@@ -38,13 +38,17 @@ export function nowSeconds(context: ServiceContext): number {
   return context.clock.now().getTime() / 1000;
 }
 
+/** Resource names have no length limit in the model: a NotFound message echoes at most this much of one. */
+const ECHOED_NAME_CHARS = 255;
+
+/** The NotFound answer for a resource `name` (as Lightsail words it: "The <what> does not exist: <name>"). */
+export function notFound(what: string, name: string, tip: string): NotFoundException {
+  return new NotFoundException(`The ${what} does not exist: ${name.slice(0, ECHOED_NAME_CHARS)}`, { tip });
+}
+
 export function requireDatabase(context: ServiceContext, scope: Scope, name: string): DatabaseRecord {
   const database = context.store.databases.findByName(scope, name);
-  if (!database) {
-    throw new NotFoundException(`The Relational Database does not exist: ${name.slice(0, 255)}`, {
-      tip: 'Check that the database name is correct and that it exists in this Region.',
-    });
-  }
+  if (!database) throw notFound('Relational Database', name, 'Check that the database name is correct and that it exists in this Region.');
   return database;
 }
 

@@ -7,13 +7,13 @@ import type {
   Operation,
   RelationalDatabaseSnapshot,
 } from '@aws-sdk/client-lightsail';
-import { InvalidInputException, NotFoundException } from '../api/errors.js';
+import { InvalidInputException } from '../api/errors.js';
 import { findBundle } from '../catalog/bundles.js';
 import { validateResourceName, validateTags } from '../domain/index.js';
 import type { RequestContext } from '../gateway/pipeline.js';
 import type { DatabaseRecord, Scope, SnapshotRecord } from '../store/index.js';
 import type { TagRecord } from '../store/tags.js';
-import { nowSeconds, requireDatabase, requireState, scopeOf, type ServiceContext } from './context.js';
+import { notFound, nowSeconds, requireDatabase, requireState, scopeOf, type ServiceContext } from './context.js';
 import { decodePageToken, encodePageToken } from './pagination.js';
 import { operationShape, snapshotShape } from './shapes.js';
 
@@ -22,9 +22,7 @@ export const SNAPSHOT_ZONE = 'all';
 export function requireSnapshot(context: ServiceContext, scope: Scope, name: string): SnapshotRecord {
   const snapshot = context.store.snapshots.findByName(scope, name);
   if (!snapshot) {
-    throw new NotFoundException(`The Relational Database Snapshot does not exist: ${name.slice(0, 255)}`, {
-      tip: 'Check that the snapshot name is correct and that it exists in this Region.',
-    });
+    throw notFound('Relational Database Snapshot', name, 'Check that the snapshot name is correct and that it exists in this Region.');
   }
   return snapshot;
 }

@@ -1,9 +1,9 @@
 import type { Operation, TagResourceRequest, UntagResourceRequest } from '@aws-sdk/client-lightsail';
-import { InvalidInputException, NotFoundException } from '../api/errors.js';
+import { InvalidInputException } from '../api/errors.js';
 import { mergeTags, validateTagKeys, validateTags } from '../domain/index.js';
 import type { RequestContext } from '../gateway/pipeline.js';
 import type { Scope } from '../store/index.js';
-import { scopeOf, type ServiceContext } from './context.js';
+import { notFound, scopeOf, type ServiceContext } from './context.js';
 import { operationShape } from './shapes.js';
 
 interface TaggableResource {
@@ -21,9 +21,7 @@ function findResource(context: ServiceContext, scope: Scope, name: string, arn: 
     ? { id: database.id, name: database.name, arn: database.arn, resourceType: 'RelationalDatabase', availabilityZone: database.availabilityZone }
     : snapshot && { id: snapshot.id, name: snapshot.name, arn: snapshot.arn, resourceType: 'RelationalDatabaseSnapshot', availabilityZone: 'all' };
   if (!resource) {
-    throw new NotFoundException(`The resource does not exist: ${name.slice(0, 255)}`, {
-      tip: 'Tags apply to relational databases and their snapshots in this Region; check the resource name.',
-    });
+    throw notFound('resource', name, 'Tags apply to relational databases and their snapshots in this Region; check the resource name.');
   }
   if (arn !== undefined && arn !== resource.arn) {
     throw new InvalidInputException(`resourceArn ${arn.slice(0, 256)} is not the ARN of ${name} (${resource.arn}).`);
