@@ -57,12 +57,7 @@ describe('Terraform aws_lightsail_database (hashicorp/aws 5.100.0) against berth
       (error: Error) => `refused: ${error.message}`,
     );
   const workspace = async (name: string, password: string) => {
-    const created = await TerraformWorkspace.create(name, mirror!, {
-      endpoint: berth.url,
-      access_key: berth.accessKeyId,
-      secret_key: berth.secretAccessKey,
-      master_password: password,
-    }, path.join(REPO_ROOT, 'conformance', 'terraform'));
+    const created = await TerraformWorkspace.create(name, mirror!, berth, password, path.join(REPO_ROOT, 'conformance', 'terraform'));
     workspaces.push(created);
     await created.expect(['init', '-no-color', '-input=false']);
     return created;

@@ -28,12 +28,7 @@ describe.skipIf(!engineAvailable('mysql'))('Terraform aws_lightsail_database wit
     if (!mirror) return;
     berth = await BerthProcess.start();
     client = berth.client();
-    workspace = await TerraformWorkspace.create('database', mirror, {
-      endpoint: berth.url,
-      access_key: berth.accessKeyId,
-      secret_key: berth.secretAccessKey,
-      master_password: PASSWORD,
-    });
+    workspace = await TerraformWorkspace.create('database', mirror, berth, PASSWORD);
     await workspace.expect(['init', '-no-color']);
   });
 

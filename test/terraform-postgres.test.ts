@@ -17,12 +17,7 @@ describe('Terraform aws_lightsail_database (hashicorp/aws 5.100.0) against berth
     if (!mirror) return;
     berth = await BerthProcess.start({ extraArgs: ['--public-listen-addresses', '127.0.0.2'] });
     client = berth.client();
-    workspace = await TerraformWorkspace.create('database', mirror, {
-      endpoint: berth.url,
-      access_key: berth.accessKeyId,
-      secret_key: berth.secretAccessKey,
-      master_password: PASSWORD,
-    });
+    workspace = await TerraformWorkspace.create('database', mirror, berth, PASSWORD);
     await workspace.expect(['init', '-no-color']);
   });
 

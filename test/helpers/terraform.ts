@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { REPO_ROOT, TEST_DIR_PREFIX } from './berth-process.js';
+import { REPO_ROOT, TEST_DIR_PREFIX, type BerthProcess } from './berth-process.js';
 import { hasTool } from './clients.js';
 
 const CONFIG_DIR = path.join(REPO_ROOT, 'test', 'terraform');
@@ -64,12 +64,19 @@ export class TerraformWorkspace {
     private readonly env: NodeJS.ProcessEnv,
   ) {}
 
+  /**
+   * The configurations take berth's endpoint, its key pair and the master
+   * password as the variables `endpoint`, `access_key`, `secret_key` and
+   * `master_password`.
+   */
   static async create(
     name: string,
     mirror: string,
-    variables: Record<string, string>,
+    berth: Pick<BerthProcess, 'url' | 'accessKeyId' | 'secretAccessKey'>,
+    masterPassword: string,
     configRoot: string = CONFIG_DIR,
   ): Promise<TerraformWorkspace> {
+    const variables = { endpoint: berth.url, access_key: berth.accessKeyId, secret_key: berth.secretAccessKey, master_password: masterPassword };
     const dir = await mkdtemp(path.join(os.tmpdir(), `${TEST_DIR_PREFIX}tf-`));
     await cp(path.join(configRoot, name), dir, { recursive: true });
     const cliConfig = (await readFile(CLI_CONFIG, 'utf8')).replace('/opt/tf-plugins', mirror);
