@@ -21,7 +21,7 @@ export interface ConformanceClient {
 
 export type ConformanceCase =
   | 'lifecycle' | 'persistence' | 'foreignCa' | 'tlsReload' | 'brokenTlsReload' | 'stoppedTlsReload' | 'masterPassword'
-  | 'crashRecovery' | 'loopbackOnly' | 'readopt' | 'longDataDir' | 'destroy' | 'idempotent';
+  | 'crashRecovery' | 'stalePidFile' | 'loopbackOnly' | 'readopt' | 'longDataDir' | 'destroy' | 'idempotent';
 
 export interface ConformanceSubject {
   driver: EngineDriver;
@@ -30,6 +30,11 @@ export interface ConformanceSubject {
   connect(spec: InstanceSpec, options: VerifyOptions): Promise<ConformanceClient>;
   /** Another driver object on the same root (what berth restarting makes). */
   reopen(): EngineDriver;
+  /**
+   * Leave the engine's pid file of a stopped instance naming `pid`, a live
+   * server of another instance, as a crash followed by pid reuse would.
+   */
+  writeStalePidFile(spec: InstanceSpec, pid: number): Promise<void>;
   /** The directory of the instance's unix socket, and whether it is under /tmp instead of the data dir. */
   socketDir(spec: InstanceSpec): { dir: string; inTmp: boolean };
   /** Cases this driver cannot run, with the reason (reported as skipped). */
@@ -193,6 +198,19 @@ export function describeDriverConformance(
       expect(restarted.pid).not.toBe(pid);
       const again = await connect(spec);
       expect((await again.query('SELECT v FROM conformance_t')).map((r) => Number(r.v))).toEqual([7]);
+    });
+
+    conformanceCase('stalePidFile', "treats a pid file whose pid now belongs to another instance's server as stale", async () => {
+      const other = await runningInstance();
+      const spec = await runningInstance();
+      await s().driver.stop(spec);
+      const otherPid = (await s().driver.status(other)).pid as number;
+      await s().writeStalePidFile(spec, otherPid);
+      expect((await s().driver.status(spec)).running).toBe(false);
+      const state = await s().driver.start(spec);
+      expect(state.pid).not.toBe(otherPid);
+      await verify(spec, t().ca);
+      expect((await s().driver.status(other)).pid).toBe(otherPid);
     });
 
     conformanceCase('loopbackOnly', 'a private instance listens on loopback only', async (ctx) => {
