@@ -7,20 +7,13 @@ import { assertNameFree } from './databases.js';
 import { operationShape } from './shapes.js';
 
 /** What differs between one new database and another. */
-export interface NewDatabase {
-  name: string;
-  availabilityZone: string;
-  secondaryAvailabilityZone: string | null;
-  blueprintId: string;
-  bundleId: string;
-  engine: string;
-  engineVersion: string;
-  masterDatabaseName: string;
-  masterUsername: string;
+export interface NewDatabase
+  extends Pick<
+    DatabaseRecord,
+    | 'name' | 'availabilityZone' | 'secondaryAvailabilityZone' | 'blueprintId' | 'bundleId' | 'engine' | 'engineVersion'
+    | 'masterDatabaseName' | 'masterUsername' | 'preferredBackupWindow' | 'preferredMaintenanceWindow' | 'publiclyAccessible'
+  > {
   password: string;
-  preferredBackupWindow: string;
-  preferredMaintenanceWindow: string;
-  publiclyAccessible: boolean;
   tags: TagRecord[];
   operationType: 'CreateRelationalDatabase' | 'CreateRelationalDatabaseFromSnapshot';
   task: { kind: 'create' | 'restore'; payload?: Record<string, unknown> };
