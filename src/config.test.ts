@@ -1,5 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, parseServeArgs } from './config.js';
+import { ConfigError, envName, optionsTable, parseServeArgs, SERVE_OPTIONS, serveUsage } from './config.js';
 
 describe('parseServeArgs', () => {
   it('uses the embedded defaults', () => {
@@ -32,5 +33,23 @@ describe('parseServeArgs', () => {
     expect(() => parseServeArgs(['--monitor-interval-ms', '5'], {})).toThrow(/between 100 and/);
     expect(() => parseServeArgs(['--public-listen-addresses', 'example.com'], {})).toThrow(/not an IP address/);
     expect(() => parseServeArgs(['--no-such-flag'], {})).toThrow();
+  });
+});
+
+describe('the options table', () => {
+  it('is what berth serve --help and the README show, every option with its variable', () => {
+    const usage = serveUsage();
+    for (const spec of Object.values(SERVE_OPTIONS)) {
+      expect(usage).toContain(`--${spec.flag}`);
+      expect(usage).toContain(envName(spec.flag));
+    }
+    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+    expect(readme).toContain(optionsTable());
+  });
+
+  it('reads a switch from the flag or from its variable set to true', () => {
+    expect(parseServeArgs(['--stop-databases-on-exit'], {}).stopDatabasesOnExit).toBe(true);
+    expect(parseServeArgs([], { BERTH_STOP_DATABASES_ON_EXIT: 'true' }).stopDatabasesOnExit).toBe(true);
+    expect(parseServeArgs([], {}).stopDatabasesOnExit).toBe(false);
   });
 });

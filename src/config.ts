@@ -1,3 +1,8 @@
+/**
+ * `berth serve` configuration: one table of options from which the parser,
+ * the environment variable names, `berth serve --help` and the README's
+ * table are all derived (config.test.ts holds the README to it).
+ */
 import { isIP } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -8,48 +13,7 @@ export interface PortRange {
   last: number;
 }
 
-export interface BerthConfig {
-  /** Bind address of the API. */
-  host: string;
-  port: number;
-  dataDir: string;
-  /** Region used by tools that do not sign requests (the console, `berth` sub-commands). */
-  defaultRegion: string;
-  /** Address put in masterEndpoint.address and in the server certificates. */
-  advertiseHost: string;
-  stopDatabasesOnExit: boolean;
-  /** TCP ports handed to database servers. */
-  databasePorts: PortRange;
-  /** Items per page of the paginated Get* operations. */
-  pageSize: number;
-  /** How often the engine processes are checked (ms). */
-  monitorIntervalMs: number;
-  /** How often pending maintenance is checked against the windows (ms). */
-  maintenanceIntervalMs: number;
-  /** How often automatic backups are checked against the backup windows (ms). */
-  backupCheckIntervalMs: number;
-  /** How often the archive of each database is pushed forward, moving latestRestorableTime (ms). */
-  archiveIntervalMs: number;
-  /** How often each database is sampled for GetRelationalDatabaseMetricData (ms). */
-  metricsIntervalMs: number;
-  /** Where a publicly accessible database listens besides loopback (`*`: every interface). */
-  publicListenAddresses: string[];
-}
-
-export const DEFAULTS = {
-  host: '127.0.0.1',
-  port: 8080,
-  region: 'us-east-1',
-  advertiseHost: 'localhost',
-  databasePorts: '54320-54999',
-  pageSize: 25,
-  monitorIntervalMs: 2000,
-  maintenanceIntervalMs: 30_000,
-  backupCheckIntervalMs: 10_000,
-  archiveIntervalMs: 60_000,
-  metricsIntervalMs: 60_000,
-  publicListenAddresses: '*',
-} as const;
+export class ConfigError extends Error {}
 
 export function defaultDataDir(): string {
   if (process.env.BERTH_DATA_DIR) return path.resolve(process.env.BERTH_DATA_DIR);
@@ -60,88 +24,191 @@ export function defaultDataDir(): string {
   return path.join(xdg, 'berth');
 }
 
-export class ConfigError extends Error {}
-
-export const SERVE_OPTIONS = {
-  host: { type: 'string' },
-  port: { type: 'string' },
-  'data-dir': { type: 'string' },
-  region: { type: 'string' },
-  'advertise-host': { type: 'string' },
-  'stop-databases-on-exit': { type: 'boolean' },
-  'database-ports': { type: 'string' },
-  'page-size': { type: 'string' },
-  'monitor-interval-ms': { type: 'string' },
-  'maintenance-interval-ms': { type: 'string' },
-  'backup-check-interval-ms': { type: 'string' },
-  'archive-interval-ms': { type: 'string' },
-  'metrics-interval-ms': { type: 'string' },
-  'public-listen-addresses': { type: 'string' },
-  help: { type: 'boolean', short: 'h' },
-} as const;
-
-function parseInteger(name: string, raw: string, min: number, max: number): number {
-  if (!/^\d+$/.test(raw)) throw new ConfigError(`--${name} must be an integer, got '${raw}'.`);
+function parseInteger(flag: string, raw: string, min: number, max: number): number {
+  if (!/^\d+$/.test(raw)) throw new ConfigError(`--${flag} must be an integer, got '${raw}'.`);
   const value = Number(raw);
-  if (value < min || value > max) throw new ConfigError(`--${name} must be between ${min} and ${max}, got ${value}.`);
+  if (value < min || value > max) throw new ConfigError(`--${flag} must be between ${min} and ${max}, got ${value}.`);
   return value;
 }
 
-export function parsePortRange(raw: string): PortRange {
+export function parsePortRange(raw: string, flag = 'database-ports'): PortRange {
   const match = /^(\d+)-(\d+)$/.exec(raw);
-  if (!match) throw new ConfigError(`--database-ports must look like 54320-54999, got '${raw}'.`);
-  const first = parseInteger('database-ports', match[1]!, 1024, 65535);
-  const last = parseInteger('database-ports', match[2]!, 1024, 65535);
-  if (last < first) throw new ConfigError(`--database-ports: ${last} is below ${first}.`);
+  if (!match) throw new ConfigError(`--${flag} must look like 54320-54999, got '${raw}'.`);
+  const first = parseInteger(flag, match[1]!, 1024, 65535);
+  const last = parseInteger(flag, match[2]!, 1024, 65535);
+  if (last < first) throw new ConfigError(`--${flag}: ${last} is below ${first}.`);
   return { first, last };
 }
 
-type Flag = keyof typeof SERVE_OPTIONS;
-
-/** The environment variable of a flag: --page-size → BERTH_PAGE_SIZE. */
-const envName = (flag: Flag) => `BERTH_${flag.toUpperCase().replace(/-/g, '_')}`;
-
-/** The interval options: [flag, default, maximum] (each at least 100 ms). */
-const INTERVALS = [
-  ['monitor-interval-ms', DEFAULTS.monitorIntervalMs, 3_600_000],
-  ['maintenance-interval-ms', DEFAULTS.maintenanceIntervalMs, 3_600_000],
-  ['backup-check-interval-ms', DEFAULTS.backupCheckIntervalMs, 3_600_000],
-  ['archive-interval-ms', DEFAULTS.archiveIntervalMs, 86_400_000],
-  ['metrics-interval-ms', DEFAULTS.metricsIntervalMs, 3_600_000],
-] as const satisfies ReadonlyArray<readonly [Flag, number, number]>;
-
-export function parseServeArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): BerthConfig {
-  const { values } = parseArgs({ args: argv, options: SERVE_OPTIONS, allowPositionals: false, strict: true });
-  const get = (flag: Flag): string | undefined => (values[flag] as string | undefined) ?? env[envName(flag)];
-  const interval = (flag: (typeof INTERVALS)[number][0]): number => {
-    const [, fallback, max] = INTERVALS.find(([name]) => name === flag)!;
-    return parseInteger(flag, get(flag) ?? String(fallback), 100, max);
-  };
-  return {
-    host: get('host') ?? DEFAULTS.host,
-    port: parseInteger('port', get('port') ?? String(DEFAULTS.port), 0, 65535),
-    dataDir: path.resolve(get('data-dir') ?? defaultDataDir()),
-    defaultRegion: get('region') ?? DEFAULTS.region,
-    advertiseHost: get('advertise-host') ?? DEFAULTS.advertiseHost,
-    stopDatabasesOnExit: Boolean(values['stop-databases-on-exit']) || env.BERTH_STOP_DATABASES_ON_EXIT === 'true',
-    databasePorts: parsePortRange(get('database-ports') ?? DEFAULTS.databasePorts),
-    pageSize: parseInteger('page-size', get('page-size') ?? String(DEFAULTS.pageSize), 1, 1000),
-    monitorIntervalMs: interval('monitor-interval-ms'),
-    maintenanceIntervalMs: interval('maintenance-interval-ms'),
-    backupCheckIntervalMs: interval('backup-check-interval-ms'),
-    archiveIntervalMs: interval('archive-interval-ms'),
-    metricsIntervalMs: interval('metrics-interval-ms'),
-    publicListenAddresses: parseListenAddresses(get('public-listen-addresses') ?? DEFAULTS.publicListenAddresses),
-  };
-}
-
-export function parseListenAddresses(raw: string): string[] {
+export function parseListenAddresses(raw: string, flag = 'public-listen-addresses'): string[] {
   const addresses = raw.split(',').map((item) => item.trim()).filter((item) => item.length > 0);
-  if (addresses.length === 0) throw new ConfigError('--public-listen-addresses needs at least one address (or *).');
+  if (addresses.length === 0) throw new ConfigError(`--${flag} needs at least one address (or *).`);
   for (const address of addresses) {
     if (address !== '*' && isIP(address) === 0) {
-      throw new ConfigError(`--public-listen-addresses: '${address}' is not an IP address (use * for every interface).`);
+      throw new ConfigError(`--${flag}: '${address}' is not an IP address (use * for every interface).`);
     }
   }
   return addresses;
+}
+
+/** One option of `berth serve`. */
+interface OptionSpec<T> {
+  flag: string;
+  /** The value's placeholder in the usage (absent for a boolean switch). */
+  value?: string;
+  /** What it is for (usage and README). */
+  help: string;
+  /** The default as the user would type it; undefined: computed (see `fallback`). */
+  default?: string;
+  /** Shown instead of `default` when it is computed. */
+  defaultText?: string;
+  parse(raw: string | undefined, flag: string): T;
+}
+
+const text = (fallback: string) => (raw: string | undefined) => raw ?? fallback;
+const integer = (fallback: number, min: number, max: number) => (raw: string | undefined, flag: string) =>
+  parseInteger(flag, raw ?? String(fallback), min, max);
+const milliseconds = (fallback: number, max: number, min = 100) => integer(fallback, min, max);
+
+/**
+ * Every option, in the order of the usage. The key is the BerthConfig
+ * field; the environment variable is BERTH_ and the flag upper-cased.
+ */
+export const SERVE_OPTIONS = {
+  host: { flag: 'host', value: '<addr>', help: 'bind address of the API', default: '127.0.0.1', parse: text('127.0.0.1') },
+  port: { flag: 'port', value: '<n>', help: 'API port (`0` picks a free port)', default: '8080', parse: integer(8080, 0, 65535) },
+  dataDir: {
+    flag: 'data-dir',
+    value: '<dir>',
+    help: 'metadata, CAs, engines and databases',
+    defaultText: '`/var/lib/berth` as root, else `~/.local/share/berth`',
+    parse: (raw: string | undefined) => path.resolve(raw ?? defaultDataDir()),
+  },
+  defaultRegion: {
+    flag: 'region',
+    value: '<name>',
+    help: 'shown in the start-up example and used by unsigned tools; requests carry their own region',
+    default: 'us-east-1',
+    parse: text('us-east-1'),
+  },
+  advertiseHost: {
+    flag: 'advertise-host',
+    value: '<host>',
+    help: 'put in `masterEndpoint.address` and in server certificates',
+    default: 'localhost',
+    parse: text('localhost'),
+  },
+  databasePorts: {
+    flag: 'database-ports',
+    value: '<a-b>',
+    help: 'ports handed to database servers',
+    default: '54320-54999',
+    parse: (raw: string | undefined, flag: string) => parsePortRange(raw ?? '54320-54999', flag),
+  },
+  pageSize: { flag: 'page-size', value: '<n>', help: 'items per page of the paginated operations', default: '25', parse: integer(25, 1, 1000) },
+  publicListenAddresses: {
+    flag: 'public-listen-addresses',
+    value: '<a,b>',
+    help: 'where a publicly accessible database listens besides loopback (`*`: every interface)',
+    default: '*',
+    parse: (raw: string | undefined, flag: string) => parseListenAddresses(raw ?? '*', flag),
+  },
+  monitorIntervalMs: {
+    flag: 'monitor-interval-ms',
+    value: '<n>',
+    help: 'how often engine processes are checked',
+    default: '2000',
+    parse: milliseconds(2000, 3_600_000),
+  },
+  maintenanceIntervalMs: {
+    flag: 'maintenance-interval-ms',
+    value: '<n>',
+    help: 'how often pending maintenance is checked against the windows',
+    default: '30000',
+    parse: milliseconds(30_000, 3_600_000),
+  },
+  backupCheckIntervalMs: {
+    flag: 'backup-check-interval-ms',
+    value: '<n>',
+    help: 'how often automatic backups are checked against the backup windows',
+    default: '10000',
+    parse: milliseconds(10_000, 3_600_000),
+  },
+  archiveIntervalMs: {
+    flag: 'archive-interval-ms',
+    value: '<n>',
+    help: 'how often the archive is pushed forward (the lag of `latestRestorableTime`)',
+    default: '60000',
+    parse: milliseconds(60_000, 86_400_000),
+  },
+  metricsIntervalMs: {
+    flag: 'metrics-interval-ms',
+    value: '<n>',
+    help: 'how often each database is sampled for metrics',
+    default: '60000',
+    parse: milliseconds(60_000, 3_600_000),
+  },
+  stopDatabasesOnExit: {
+    flag: 'stop-databases-on-exit',
+    help: 'stop every database server when berth exits (default: they keep running)',
+    default: 'false',
+    parse: (raw: string | undefined) => raw === 'true',
+  },
+} as const satisfies Record<string, OptionSpec<unknown>>;
+
+type Options = typeof SERVE_OPTIONS;
+
+export type BerthConfig = { [K in keyof Options]: ReturnType<Options[K]['parse']> };
+
+/** The environment variable of a flag: --page-size → BERTH_PAGE_SIZE. */
+export function envName(flag: string): string {
+  return `BERTH_${flag.toUpperCase().replace(/-/g, '_')}`;
+}
+
+const isSwitch = (spec: OptionSpec<unknown>) => spec.value === undefined;
+
+export function parseServeArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): BerthConfig {
+  const specs = Object.values(SERVE_OPTIONS) as OptionSpec<unknown>[];
+  const options = Object.fromEntries([
+    ...specs.map((spec) => [spec.flag, { type: isSwitch(spec) ? 'boolean' : 'string' }] as const),
+    ['help', { type: 'boolean', short: 'h' }] as const,
+  ]);
+  const { values } = parseArgs({ args: argv, options, allowPositionals: false, strict: true });
+  const config: Record<string, unknown> = {};
+  for (const [key, spec] of Object.entries(SERVE_OPTIONS) as Array<[string, OptionSpec<unknown>]>) {
+    const given = (values as Record<string, unknown>)[spec.flag];
+    const raw = given === true ? 'true' : typeof given === 'string' ? given : env[envName(spec.flag)];
+    config[key] = spec.parse(raw, spec.flag);
+  }
+  return config as BerthConfig;
+}
+
+function defaultOf(spec: OptionSpec<unknown>): string {
+  return spec.defaultText ?? `\`${spec.default}\``;
+}
+
+/** `berth serve --help`. */
+export function serveUsage(): string {
+  const lines = ['Usage: berth serve [options]', '', 'Options (each also read from the environment variable in brackets):'];
+  for (const spec of Object.values(SERVE_OPTIONS) as OptionSpec<unknown>[]) {
+    const left = `  --${spec.flag}${spec.value ? ` ${spec.value}` : ''}`;
+    const help = `${spec.help.replace(/`/g, '')} [${envName(spec.flag)}${isSwitch(spec) ? '=true' : ''}]${isSwitch(spec) ? '' : ` (default ${defaultOf(spec).replace(/`/g, '')})`}`;
+    lines.push(left.length < 28 ? `${left.padEnd(28)}${help}` : `${left}\n${' '.repeat(28)}${help}`);
+  }
+  lines.push(
+    '',
+    'Credentials: BERTH_ACCESS_KEY_ID and BERTH_SECRET_ACCESS_KEY, or a pair generated at',
+    'first start and kept in <data-dir>/credentials.json.',
+  );
+  return lines.join('\n');
+}
+
+/** The README's table of `berth serve` options (config.test.ts checks that the README holds it). */
+export function optionsTable(): string {
+  const rows = ['| option | env | default | what for |', '|---|---|---|---|'];
+  for (const spec of Object.values(SERVE_OPTIONS) as OptionSpec<unknown>[]) {
+    const env = isSwitch(spec) ? `\`${envName(spec.flag)}=true\`` : `\`${envName(spec.flag)}\``;
+    rows.push(`| \`--${spec.flag}\` | ${env} | ${isSwitch(spec) ? 'off' : defaultOf(spec)} | ${spec.help} |`);
+  }
+  return rows.join('\n');
 }

@@ -16,12 +16,16 @@ describe('readInput against the Lightsail model', () => {
 
   it('requires required members, naming them', () => {
     expect(() => readInput('GetRelationalDatabase', {})).toThrow(/relationalDatabaseName/);
-    try {
-      readInput('GetRelationalDatabase', {});
-    } catch (error) {
-      expect(error).toBeInstanceOf(InvalidInputException);
-      expect((error as InvalidInputException).code).toBe('MissingParameter');
-    }
+    const error = (() => {
+      try {
+        readInput('GetRelationalDatabase', {});
+      } catch (thrown) {
+        return thrown;
+      }
+      return undefined;
+    })();
+    expect(error).toBeInstanceOf(InvalidInputException);
+    expect((error as InvalidInputException).code).toBe('MissingParameter');
   });
 
   it('checks JSON types member by member, nested ones too', () => {

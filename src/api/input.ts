@@ -33,10 +33,6 @@ export function isKnownOperation(name: string): boolean {
   return Object.prototype.hasOwnProperty.call(operations, name);
 }
 
-export function knownOperations(): string[] {
-  return Object.keys(operations);
-}
-
 /**
  * Checks a request body against the operation's input shape from the
  * Lightsail model: JSON types, required members, enums, numeric bounds.

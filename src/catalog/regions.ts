@@ -41,10 +41,6 @@ const BY_NAME = new Map(REGIONS.map((info) => [info.name, info]));
 /** Each Region offers three database Availability Zones, `<region>a` to `<region>c`. */
 const ZONE_LETTERS = ['a', 'b', 'c'] as const;
 
-export function findRegion(name: string): RegionInfo | undefined {
-  return BY_NAME.get(name);
-}
-
 export function availabilityZones(regionName: string): string[] {
   return ZONE_LETTERS.map((letter) => `${regionName}${letter}`);
 }

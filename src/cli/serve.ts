@@ -1,28 +1,6 @@
 import { startBerth } from '../app.js';
-import { ConfigError, parseServeArgs } from '../config.js';
+import { ConfigError, parseServeArgs, serveUsage } from '../config.js';
 import { createLogger, parseLogLevel } from '../util/logger.js';
-
-export const SERVE_USAGE = `Usage: berth serve [options]
-
-Options (each also read from the environment variable in brackets):
-  --host <addr>             bind address of the API [BERTH_HOST] (default 127.0.0.1)
-  --port <n>                API port [BERTH_PORT] (default 8080; 0 picks a free one)
-  --data-dir <dir>          metadata, CAs, engines and databases [BERTH_DATA_DIR]
-                            (default /var/lib/berth as root, else ~/.local/share/berth)
-  --region <name>           default region for unsigned tools [BERTH_REGION] (default us-east-1)
-  --advertise-host <host>   address in masterEndpoint and the server certificates
-                            [BERTH_ADVERTISE_HOST] (default localhost)
-  --database-ports <a-b>    ports handed to database servers [BERTH_DATABASE_PORTS] (default 54320-54999)
-  --page-size <n>           items per page of paginated operations [BERTH_PAGE_SIZE] (default 25)
-  --public-listen-addresses <a,b>
-                            where publicly accessible databases listen besides loopback
-                            [BERTH_PUBLIC_LISTEN_ADDRESSES] (default *: every interface)
-  --maintenance-interval-ms <n>
-                            how often pending maintenance is checked [BERTH_MAINTENANCE_INTERVAL_MS] (default 30000)
-  --stop-databases-on-exit  stop every database server when berth exits (default: they keep running)
-
-Credentials: BERTH_ACCESS_KEY_ID and BERTH_SECRET_ACCESS_KEY, or a pair generated at
-first start and kept in <data-dir>/credentials.json.`;
 
 export async function serve(argv: string[]): Promise<number> {
   let config;
@@ -30,13 +8,13 @@ export async function serve(argv: string[]): Promise<number> {
     config = parseServeArgs(argv);
   } catch (error) {
     if (error instanceof ConfigError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      process.stderr.write(`${(error as Error).message}\n\n${SERVE_USAGE}\n`);
+      process.stderr.write(`${(error as Error).message}\n\n${serveUsage()}\n`);
       return 2;
     }
     throw error;
   }
   if (argv.includes('--help') || argv.includes('-h')) {
-    process.stdout.write(`${SERVE_USAGE}\n`);
+    process.stdout.write(`${serveUsage()}\n`);
     return 0;
   }
   const logger = createLogger(parseLogLevel(process.env.BERTH_LOG_LEVEL));

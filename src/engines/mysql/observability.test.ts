@@ -5,9 +5,10 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import mysql from 'mysql2/promise';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { destroyForSure, driverFixture } from '../conformance/instances.js';
 import type { ConformanceTls } from '../conformance/tls.js';
+import { describeWhenAvailable } from '../conformance/prerequisites.js';
 import type { InstanceSpec } from '../driver.js';
 import type { LogEventRecord, LogPage, LogQuery } from '../observability.js';
 import { globalVariables } from './admin-connection.js';
@@ -18,7 +19,7 @@ import { MysqlDriver } from './mysql-driver.js';
 const blueprint = new MysqlDriver({ rootDir: '/nonexistent' }).blueprints()[0];
 const password = 'observe-Pass-1';
 
-describe.skipIf(!blueprint)('MysqlDriver observability (MariaDB)', () => {
+describeWhenAvailable('MysqlDriver observability (MariaDB)', blueprint ? undefined : 'no MariaDB server (mariadbd) on this machine', () => {
   const instances = driverFixture({
     label: 'mysql-obs',
     driver: (rootDir) => new MysqlDriver({ rootDir }),

@@ -11,20 +11,22 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import pg from 'pg';
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import type { BackupManifest } from '../backup.js';
 import {
   backupUnderWrites, expectArchivedChecksums, expectLedgerConsistent, expectNoBackupWhenStopped, expectPasswordKeptUntilEnsured, flipByte, ledgerWriter,
   pitrTags, restoredUnderOtherCa,
 } from '../conformance/backup-checks.js';
 import { driverFixture } from '../conformance/instances.js';
+import { describeWhenAvailable } from '../conformance/prerequisites.js';
 import type { InstanceSpec } from '../driver.js';
 import { masterClientConfig } from './master-connection.js';
 import { PostgresDriver } from './postgres-driver.js';
+import { AVAILABLE_POSTGRES_BLUEPRINTS, missingPostgres } from './test-blueprints.js';
 import { parseWalFileName, walFileName } from './wal.js';
 
 const execFileAsync = promisify(execFile);
-const available = new PostgresDriver({ rootDir: '/nonexistent' }).blueprints().map((b) => b.blueprintId);
+const available = AVAILABLE_POSTGRES_BLUEPRINTS;
 const PASSWORD = "backup-'Pass'-1";
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const MB16 = 16 * 1024 * 1024;
@@ -67,7 +69,7 @@ function fixture(blueprintId: string) {
 
 const tags = (f: ReturnType<typeof fixture>, spec: InstanceSpec) => pitrTags(f.query, spec);
 
-describe.runIf(available.includes('postgres_17'))('PostgresDriver backups (postgres_17)', () => {
+describeWhenAvailable('PostgresDriver backups (postgres_17)', missingPostgres('postgres_17'), () => {
   const f = fixture('postgres_17');
 
   it('backs up while a writer keeps committing; the restore is consistent at the backup point or later', async () => {
@@ -393,7 +395,7 @@ describe.runIf(available.includes('postgres_17'))('PostgresDriver backups (postg
   });
 });
 
-describe.runIf(available.includes('postgres_16'))('PostgresDriver backups (postgres_16)', () => {
+describeWhenAvailable('PostgresDriver backups (postgres_16)', missingPostgres('postgres_16'), () => {
   const f = fixture('postgres_16');
 
   it('backs up and restores to a point in time on 16 too', async () => {

@@ -9,22 +9,23 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { driverFixture } from '../conformance/instances.js';
 import type { ConformanceTls } from '../conformance/tls.js';
 import type { InstanceSpec } from '../driver.js';
 import type { LogEventRecord, LogPage, LogQuery } from '../observability.js';
 import { masterClientConfig } from './master-connection.js';
 import { PENDING_PARAMETERS_CONF, PARAMETERS_CONF } from './parameters.js';
+import { describeWhenAvailable } from '../conformance/prerequisites.js';
 import { PostgresDriver } from './postgres-driver.js';
+import { missingPostgres } from './test-blueprints.js';
 
 const execFileAsync = promisify(execFile);
-const available = new PostgresDriver({ rootDir: '/nonexistent' }).blueprints().map((b) => b.blueprintId);
 const PASSWORD = 'observe-Pass-1';
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const ssAvailable = await execFileAsync('ss', ['-V']).then(() => true, () => false);
 
-describe.runIf(available.includes('postgres_17'))('PostgresDriver observability (postgres_17)', () => {
+describeWhenAvailable('PostgresDriver observability (postgres_17)', missingPostgres('postgres_17'), () => {
   const instances = driverFixture({
     label: 'pgobs',
     driver: (rootDir) => new PostgresDriver({ rootDir }),
@@ -364,12 +365,16 @@ describe.runIf(available.includes('postgres_17'))('PostgresDriver observability 
       { name: 'default_transaction_read_only', value: 'on', applyMethod: 'immediate' },
       { name: 'statement_timeout', value: '1', applyMethod: 'immediate' },
       { name: 'log_statement', value: 'all', applyMethod: 'immediate' },
-      { name: 'transaction_timeout', value: '1', applyMethod: 'immediate' },
+      { name: 'transaction_timeout', value: '1000', applyMethod: 'immediate' },
       { name: 'search_path', value: 'public, pg_catalog', applyMethod: 'immediate' },
     ]);
-    // In effect for everyone else (a master session would be cut off after 1 ms of transaction).
+    // In effect for everyone else (a master session would be cut off after 1 ms of statement).
     const values = new Map((await driver.parameters(s)).map((p) => [p.name, p.value]));
-    expect([values.get('default_transaction_read_only'), values.get('statement_timeout'), values.get('transaction_timeout')]).toEqual(['on', '1', '1']);
+    expect([values.get('default_transaction_read_only'), values.get('statement_timeout'), values.get('transaction_timeout')]).toEqual(['on', '1', '1000']);
+    // Shorter transaction timeouts fire while a new session starts, before it reads its own settings: refused.
+    await expect(driver.applyParameters(s, [{ name: 'transaction_timeout', value: '1', applyMethod: 'immediate' }])).rejects.toThrow(
+      /transaction_timeout must be 0 \(off\) or at least 1000 ms/,
+    );
     await driver.setMasterPassword(s, `${PASSWORD}-2`);
     await driver.setMasterPassword(s, PASSWORD);
     await driver.ensureMasterUser(s, PASSWORD);

@@ -80,6 +80,9 @@ export const HIDDEN_VALUES = new Set([
 
 export const PRELOAD_LIBRARY_LISTS = new Set(['shared_preload_libraries', 'session_preload_libraries', 'local_preload_libraries']);
 
+/** The shortest transaction_timeout accepted (besides 0): new sessions must be able to start under it. */
+export const MIN_TRANSACTION_TIMEOUT_MS = 1000;
+
 /** Restrictions on top of PostgreSQL's own rules, for what berth needs to keep working. */
 export interface Restriction {
   allowedValues(row: SettingRow, limits: Limits): string;
@@ -99,6 +102,13 @@ export const RESTRICTIONS: Readonly<Record<string, Restriction>> = {
   max_connections: {
     allowedValues: (row, limits) => `${limits.reservedConnections + 1}-${row.max_val}`,
     check: connectionsCheck,
+  },
+  transaction_timeout: {
+    allowedValues: (row) => `0,${MIN_TRANSACTION_TIMEOUT_MS}-${row.max_val}`,
+    check: (value) =>
+      Number(value) > 0 && Number(value) < MIN_TRANSACTION_TIMEOUT_MS
+        ? `transaction_timeout must be 0 (off) or at least ${MIN_TRANSACTION_TIMEOUT_MS} ms: the timeout is armed before a new session has read its own settings, so shorter ones cut off connections while they start (berth's among them)`
+        : undefined,
   },
   reserved_connections: {
     allowedValues: (row) => `${row.min_val}-${row.max_val}`,

@@ -6,9 +6,11 @@ import { describeDriverConformance, type ConformanceSubject } from '../conforman
 import { driverFixture, makeTestRoot, testSpec } from '../conformance/instances.js';
 import { freeLoopbackPort } from '../conformance/net.js';
 import { createOpensslTls, type ConformanceTls } from '../conformance/tls.js';
+import { describeWhenAvailable } from '../conformance/prerequisites.js';
 import type { InstanceSpec } from '../driver.js';
 import { masterClientConfig } from './master-connection.js';
 import { PostgresDriver } from './postgres-driver.js';
+import { missingPostgres } from './test-blueprints.js';
 import { scramVerifierMatches } from './scram.js';
 
 /** Temp dirs carry the test run's id, so the global teardown can sweep what a crashed run left. */
@@ -45,7 +47,6 @@ function subjectFor(blueprintId: string) {
   };
 }
 
-const available = new PostgresDriver({ rootDir: '/nonexistent' }).blueprints().map((b) => b.blueprintId);
 
 describe('PostgresDriver blueprints', () => {
   it('offers each installed major with the real server version, newest as default', () => {
@@ -64,17 +65,12 @@ describe('PostgresDriver blueprints', () => {
 });
 
 for (const blueprintId of ['postgres_17', 'postgres_16']) {
-  if (available.includes(blueprintId)) describeDriverConformance(blueprintId, subjectFor(blueprintId), createOpensslTls);
-  else if (process.env.CI === 'true') {
-    describe(`${blueprintId} driver`, () => {
-      it('has its binaries installed by npm ci (required when CI=true)', () => {
-        throw new Error(`${blueprintId}: the PostgreSQL binaries from npm are not installed`);
-      });
-    });
-  } else describe.skip(`${blueprintId}: binaries not installed`, () => undefined);
+  describeWhenAvailable(`${blueprintId} driver`, missingPostgres(blueprintId), () =>
+    describeDriverConformance(blueprintId, subjectFor(blueprintId), createOpensslTls),
+  );
 }
 
-describe.runIf(available.includes('postgres_17'))('PostgresDriver specifics (postgres_17)', () => {
+describeWhenAvailable('PostgresDriver specifics (postgres_17)', missingPostgres('postgres_17'), () => {
   const password = 'specific-Pass-1';
   const instances = driverFixture({
     label: 'postgres',
@@ -152,7 +148,7 @@ describe.runIf(available.includes('postgres_17'))('PostgresDriver specifics (pos
   });
 });
 
-describe.runIf(available.includes('postgres_16'))('PostgresDriver smoke (postgres_16)', () => {
+describeWhenAvailable('PostgresDriver smoke (postgres_16)', missingPostgres('postgres_16'), () => {
   it('runs a 16 instance next to 17 binaries', async () => {
     const rootDir = await makeRootDir();
     const driver = new PostgresDriver({ rootDir });
