@@ -6,12 +6,14 @@
  *   rps      signed GetRelationalDatabase requests per second, 16 in flight
  *   rotation CA rotation time and failed queries on held connections
  *   memory   PSS of one idle database, and of berth with 20 databases
+ *   failover HA: failover time, the cost of synchronous replication, standby build time (not in the default set)
  *
- * Usage: npm run bench [-- create rps rotation memory] [--databases N] [--seconds S] [--rotations R]
+ * Usage: npm run bench [-- create rps rotation memory failover] [--databases N] [--seconds S] [--rotations R] [--failovers F] [--build-gb G]
  */
 import { parseArgs } from 'node:util';
 import { BerthProcess } from '../test/helpers/berth-process.js';
 import { benchCreate } from './create.js';
+import { benchFailover } from './failover.js';
 import { benchMemory } from './memory.js';
 import { benchRequests } from './requests.js';
 import { benchRotation } from './rotation.js';
@@ -23,6 +25,8 @@ const { values, positionals } = parseArgs({
     databases: { type: 'string', default: '10' },
     seconds: { type: 'string', default: '10' },
     rotations: { type: 'string', default: '20' },
+    failovers: { type: 'string', default: '10' },
+    'build-gb': { type: 'string', default: '1' },
   },
   allowPositionals: true,
 });
@@ -37,6 +41,7 @@ async function main(): Promise<void> {
       ['rps', () => benchRequests(berth, Number(values.seconds))],
       ['rotation', () => benchRotation(berth, Number(values.rotations))],
       ['memory', () => benchMemory(berth, 20)],
+      ['failover', () => benchFailover(berth, Number(values.failovers), Number(values['build-gb']))],
     ];
     for (const [name, run] of benches) {
       if (!selected.has(name)) continue;

@@ -31,10 +31,12 @@ export function createClient(options) {
   const credentials = { accessKeyId: options.accessKeyId, secretAccessKey: options.secretAccessKey };
   const scope = { region: options.region, service: SERVICE };
 
+  /** `operation`: a Lightsail operation name, or a whole target (berth's own admin operations: `BerthAdmin_20261127.…`). */
   async function call(operation, input = {}) {
     const body = JSON.stringify(input);
+    const target = operation.includes('.') ? operation : TARGET_PREFIX + operation;
     const headers = await signRequest(
-      { method: 'POST', url: endpoint, headers: { 'content-type': CONTENT_TYPE, 'x-amz-target': TARGET_PREFIX + operation }, body },
+      { method: 'POST', url: endpoint, headers: { 'content-type': CONTENT_TYPE, 'x-amz-target': target }, body },
       credentials,
       { ...scope, date: new Date() },
     );

@@ -50,7 +50,7 @@ async function loadAndRender() {
   byId('refreshed').textContent = `updated ${new Date().toLocaleTimeString()} · every ${REFRESH_MS / 1000} s`;
   if (!selected) return;
   try {
-    const details = await fetchDetails(client, selected.name);
+    const details = await fetchDetails(client, selected.name, selected.relationalDatabaseBundleId);
     if (generation !== state.generation || state.selected !== selected.name) return;
     clearError('details');
     renderDetails(byId('details'), selected, details, actionBar(context, selected), location.origin);

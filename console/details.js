@@ -1,17 +1,29 @@
 // One database's details: summary, how to connect (CA bundle, psql /
-// mariadb with full verification), events, operations and snapshots.
+// mariadb with full verification), the standby of an HA database, events,
+// operations and snapshots.
 
 import { formatTime, h, shellWord, table } from './dom.js';
 import { endpointText, pendingMaintenanceText } from './databases.js';
 
-/** Events of the last day, its operations (newest page) and its snapshots. */
-export async function fetchDetails(client, name) {
-  const [events, operationsPage, snapshots] = await Promise.all([
+export const HIGH_AVAILABILITY_OPERATION = 'BerthAdmin_20261127.GetRelationalDatabaseHighAvailability';
+
+/** Is the bundle one with a standby (`micro_ha_2_0`...)? */
+export function isHighlyAvailableBundle(bundleId) {
+  return typeof bundleId === 'string' && bundleId.includes('_ha_');
+}
+
+/** Events of the last day, its operations (newest page), its snapshots and, for an HA bundle, its standby. */
+export async function fetchDetails(client, name, bundleId) {
+  const [events, operationsPage, snapshots, highAvailability] = await Promise.all([
     client.all('GetRelationalDatabaseEvents', { relationalDatabaseName: name, durationInMinutes: 1440 }, 'relationalDatabaseEvents'),
     client.call('GetOperationsForResource', { resourceName: name }),
     client.all('GetRelationalDatabaseSnapshots', {}, 'relationalDatabaseSnapshots'),
+    isHighlyAvailableBundle(bundleId)
+      ? client.call(HIGH_AVAILABILITY_OPERATION, { relationalDatabaseName: name }).then((answer) => answer.highAvailability)
+      : undefined,
   ]);
   return {
+    highAvailability,
     events: [...events].reverse(),
     operations: operationsPage.operations ?? [],
     moreOperations: Boolean(operationsPage.nextPageToken),
@@ -87,12 +99,35 @@ function connection(db, origin) {
   );
 }
 
+/** Rows of the HA view: where the primary runs, the standby's state, whether commits wait for it, its lag. */
+export function highAvailabilityRows(view) {
+  const standby = view.standby;
+  const lag = standby?.lagBytes === undefined ? undefined
+    : `${standby.lagBytes} bytes${standby.lagSeconds === undefined ? '' : `, ${standby.lagSeconds.toFixed(1)} s`}`;
+  return [
+    ['Primary zone', `${view.primary?.availabilityZone ?? '—'} (${view.primary?.state ?? '—'})`],
+    ['Standby zone', standby ? `${standby.availabilityZone} (${standby.state})` : 'none'],
+    ['Commits', standby?.synchronous ? 'synchronous: acknowledged once the standby has them' : 'asynchronous (degraded): the primary commits alone'],
+    ['Replication lag', lag],
+    ['Last failover', view.failovers?.length ? `${formatTime(view.failovers.at(-1).at)}: ${view.failovers.at(-1).message}` : 'none'],
+  ];
+}
+
+function highAvailability(view) {
+  if (!view) return [];
+  return [
+    h('h3', {}, 'High availability'),
+    h('dl', { className: 'summary' }, highAvailabilityRows(view).map(([label, value]) => [h('dt', {}, label), h('dd', {}, value ?? '—')])),
+  ];
+}
+
 /** The whole details section; `actions` is the node with the action buttons. */
 export function renderDetails(section, db, details, actions, origin) {
   section.replaceChildren(
     h('div', { className: 'bar' }, h('h2', {}, db.name)),
     actions,
     h('div', { className: 'columns' }, summary(db), connection(db, origin)),
+    ...highAvailability(details.highAvailability),
     h('h3', {}, 'Events (last 24 hours, newest first)'),
     table(
       [

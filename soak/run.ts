@@ -1,14 +1,15 @@
 /**
  * The long runs (npm run soak): kill -9 rounds, 200 concurrent clients,
- * 100 databases at once. Figures are printed for the closing notes; a broken
+ * 100 databases at once, failovers under a write load. Figures are printed for the closing notes; a broken
  * invariant or an unmodelled error fails the run.
  *
- * Usage: npm run soak [-- crash load scale] [--rounds N] [--seconds S] [--clients C] [--databases D] [--seed X]
+ * Usage: npm run soak [-- crash load scale failover] [--rounds N] [--seconds S] [--clients C] [--databases D] [--seed X]
  */
 import { parseArgs } from 'node:util';
 import { BerthProcess } from '../test/helpers/berth-process.js';
 import { seeded } from '../test/helpers/seeded-random.js';
 import { soakCrashes } from './crash.js';
+import { soakFailover } from './failover.js';
 import { soakLoad } from './load.js';
 import { soakScale } from './scale.js';
 
@@ -23,7 +24,7 @@ const { values, positionals } = parseArgs({
   },
   allowPositionals: true,
 });
-const selected = new Set(positionals.length > 0 ? positionals : ['crash', 'load', 'scale']);
+const selected = new Set(positionals.length > 0 ? positionals : ['crash', 'load', 'scale', 'failover']);
 
 async function withBerth(args: string[], work: (berth: BerthProcess) => Promise<void>): Promise<void> {
   const berth = await BerthProcess.start({ extraArgs: ['--stop-databases-on-exit', ...args] });
@@ -45,6 +46,7 @@ async function main(): Promise<void> {
   if (selected.has('scale')) {
     await withBerth(['--database-ports', '40000-40999'], (berth) => soakScale(berth, Number(values.databases)));
   }
+  if (selected.has('failover')) await withBerth([], (berth) => soakFailover(berth, Number(values.rounds)));
 }
 
 main().catch((error) => {

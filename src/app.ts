@@ -5,13 +5,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { regionError } from './catalog/regions.js';
 import type { BerthConfig } from './config.js';
-import { BackupScheduler } from './control/backup-scheduler.js';
-import { Controller } from './control/controller.js';
-import { Instances } from './control/instances.js';
-import { MaintenanceScheduler } from './control/maintenance.js';
-import { MetricsSampler } from './control/metrics-sampler.js';
-import { removeOrphans } from './control/orphans.js';
-import { PortAllocator } from './control/ports.js';
+import { ControlPlane } from './control/control-plane.js';
 import { assertTraversableBy, ensureServiceUser, isRoot, type OsUser } from './engines/os-user.js';
 import { MysqlDriver } from './engines/mysql/mysql-driver.js';
 import { PostgresDriver } from './engines/postgres/postgres-driver.js';
@@ -38,10 +32,7 @@ export interface RunningBerth {
   accountId: string;
   credentials: ResolvedCredentials;
   store: Store;
-  controller: Controller;
-  maintenance: MaintenanceScheduler;
-  backupScheduler: BackupScheduler;
-  metricsSampler: MetricsSampler;
+  control: ControlPlane;
   close(): Promise<void>;
 }
 
@@ -73,22 +64,19 @@ export async function startBerth(config: BerthConfig, logger: Logger, options: S
       new PostgresDriver({ rootDir: config.dataDir, osUser: engineUser }),
       new MysqlDriver({ rootDir: config.dataDir, osUser: engineUser }),
     ]);
-    const instances = new Instances(store, engines, cas, { dataDir: config.dataDir, advertiseHost: config.advertiseHost, publicListenAddresses: config.publicListenAddresses }, clock);
-    const controller = new Controller(store, instances, logger);
-    const maintenance = new MaintenanceScheduler(store, controller, clock, logger);
-    const metricsSampler = new MetricsSampler(store, instances, clock, logger);
-    const backupScheduler = new BackupScheduler(store, instances, controller, clock, logger, config.archiveIntervalMs);
-    const ports = new PortAllocator(config.databasePorts, () => store.databases.usedPorts());
+    const control = new ControlPlane(store, engines, cas, config, clock, logger);
+    const { instances } = control;
 
-    const metrics = new BerthMetrics(store);
+    const metrics = new BerthMetrics(store, control.highAvailability);
     const context: ServiceContext = {
       store,
       engines,
-      controller,
-      maintenance,
+      controller: control.controller,
+      maintenance: control.maintenance,
       backups: instances.backups,
       instances,
-      ports,
+      ports: control.ports,
+      replication: control.highAvailability,
       cas,
       clock,
       advertiseHost: config.advertiseHost,
@@ -119,13 +107,9 @@ export async function startBerth(config: BerthConfig, logger: Logger, options: S
     });
     const port = (server.address() as AddressInfo).port;
 
-    await removeOrphans(store, config.dataDir, logger);
-    await controller.resume();
+    await control.resume();
     markReady();
-    controller.startMonitor(config.monitorIntervalMs);
-    maintenance.start(config.maintenanceIntervalMs);
-    backupScheduler.start(config.backupCheckIntervalMs);
-    metricsSampler.start(config.metricsIntervalMs);
+    control.start();
     // Install binaries and templates now, so the first create is as fast as the rest.
     for (const blueprint of engines.blueprints()) {
       engines
@@ -141,17 +125,14 @@ export async function startBerth(config: BerthConfig, logger: Logger, options: S
           server.close(() => resolve());
           server.closeIdleConnections();
         });
-        maintenance.stop();
-        backupScheduler.stop();
-        metricsSampler.stop();
-        await controller.close({ stopDatabases: config.stopDatabasesOnExit });
+        await control.close({ stopDatabases: config.stopDatabasesOnExit });
         await cas.close();
         store.close();
         await lock.release();
       })());
 
     const host = config.host.includes(':') ? `[${config.host}]` : config.host;
-    return { url: `http://${host}:${port}`, port, accountId, credentials, store, controller, maintenance, backupScheduler, metricsSampler, close };
+    return { url: `http://${host}:${port}`, port, accountId, credentials, store, control, close };
   } catch (error) {
     store.close();
     await lock.release();

@@ -148,6 +148,27 @@ export const SERVE_OPTIONS = {
     default: '60000',
     parse: milliseconds(60_000, 3_600_000),
   },
+  haCheckIntervalMs: {
+    flag: 'ha-check-interval-ms',
+    value: '<n>',
+    help: 'how often the primary and the standby of a high-availability database are probed',
+    default: '250',
+    parse: milliseconds(250, 60_000, 20),
+  },
+  failoverTimeoutMs: {
+    flag: 'failover-timeout-ms',
+    value: '<n>',
+    help: 'how long a primary may leave health queries unanswered before berth fails over (a server that exits fails over at once)',
+    default: '2000',
+    parse: milliseconds(2000, 600_000),
+  },
+  standbyLagLimitBytes: {
+    flag: 'standby-lag-limit-bytes',
+    value: '<n>',
+    help: 'how far a standby may fall behind before the primary goes on without it (asynchronous, degraded)',
+    default: '67108864',
+    parse: integer(64 * 1024 * 1024, 1024 * 1024, 1024 ** 4),
+  },
   stopDatabasesOnExit: {
     flag: 'stop-databases-on-exit',
     help: 'stop every database server when berth exits (default: they keep running)',

@@ -46,20 +46,20 @@ describe.each((['postgres', 'mysql'] as const).filter(engineAvailable))('automat
 
   it('takes the first backup at once, then one per backup window, and records events', async () => {
     expect(await latestRestorable()).toBeUndefined();
-    await running.berth.backupScheduler.tick();
+    await running.berth.control.backupScheduler.tick();
     expect(await backupCount()).toBe(1);
     const first = await latestRestorable();
     expect(first).toBeInstanceOf(Date);
 
     clock.set(new Date(start + 10 * 60_000)); // 04:10, outside the window
-    await running.berth.backupScheduler.tick();
+    await running.berth.control.backupScheduler.tick();
     expect(await backupCount()).toBe(1);
 
     clock.set(new Date(start + 65 * 60_000)); // 05:05, inside
-    await running.berth.backupScheduler.tick();
+    await running.berth.control.backupScheduler.tick();
     expect(await backupCount()).toBe(2);
     clock.set(new Date(start + 75 * 60_000)); // 05:15: this window already has its backup
-    await running.berth.backupScheduler.tick();
+    await running.berth.control.backupScheduler.tick();
     expect(await backupCount()).toBe(2);
 
     const { relationalDatabaseEvents } = await running.client.send(
@@ -74,7 +74,7 @@ describe.each((['postgres', 'mysql'] as const).filter(engineAvailable))('automat
     expect(oldestBefore).toBeDefined();
     for (let day = 1; day <= 9; day++) {
       clock.set(new Date(start + day * DAY + 65 * 60_000));
-      await running.berth.backupScheduler.tick();
+      await running.berth.control.backupScheduler.tick();
     }
     // Backups on days 0 (two), 1..9; the cutoff is day 2 05:05: day 2 onwards stay, plus the newest older one (day 1).
     expect(await backupCount()).toBe(9);

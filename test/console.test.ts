@@ -3,6 +3,7 @@ import path from 'node:path';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiError, createClient, type Client } from '../console/api.js';
+import { fetchDetails, highAvailabilityRows } from '../console/details.js';
 import { signRequest } from '../console/sigv4.js';
 import { findConsoleDir } from '../src/gateway/console-routes.js';
 import { NodeSha256 } from '../src/gateway/sigv4.js';
@@ -159,6 +160,27 @@ describe('operator console', () => {
 
     const deleted = await client.call('DeleteRelationalDatabase', { relationalDatabaseName: NAME, skipFinalSnapshot: true });
     expect(deleted.operations[0]).toMatchObject({ operationType: 'DeleteRelationalDatabase' });
+  });
+
+  it('shows an HA database\'s standby: zones, synchronous commits, lag (the details view\'s data)', async () => {
+    await client.call('CreateRelationalDatabase', {
+      relationalDatabaseName: 'console-ha',
+      relationalDatabaseBlueprintId: 'postgres_17',
+      relationalDatabaseBundleId: 'micro_ha_2_0',
+      masterDatabaseName: 'app',
+      masterUsername: 'appadmin',
+    });
+    const details = await until('a synchronous standby in the details', async () => {
+      const found = await fetchDetails(client, 'console-ha', 'micro_ha_2_0');
+      return found.highAvailability?.standby?.synchronous && found.highAvailability.standby.lagBytes !== undefined ? found : undefined;
+    }, 150_000, 500);
+    const rows = new Map(highAvailabilityRows(details.highAvailability!));
+    expect(rows.get('Primary zone')).toBe('us-east-1a (running)');
+    expect(rows.get('Standby zone')).toBe('us-east-1b (running)');
+    expect(rows.get('Commits')).toMatch(/^synchronous/);
+    expect(rows.get('Replication lag')).toMatch(/^\d+ bytes/);
+    expect((await fetchDetails(client, 'console-ha', 'micro_2_0')).highAvailability).toBeUndefined();
+    await client.call('DeleteRelationalDatabase', { relationalDatabaseName: 'console-ha', skipFinalSnapshot: true });
   });
 
   it('serves the page without a signature, with strict headers, same-origin assets and no data', async () => {

@@ -45,16 +45,16 @@ describe('the maintenance scheduler on an injected clock', () => {
     const pending = await describeDb('sunday-db');
     expect(pending.pendingMaintenanceActions![0]!.currentApplyDate).toEqual(new Date('2026-11-29T05:00:00Z'));
 
-    expect(berth.maintenance.tick()).toEqual([]);
+    expect(berth.control.maintenance.tick()).toEqual([]);
     clock.set('2026-11-29T05:30:00Z'); // the end is exclusive
-    expect(berth.maintenance.tick()).toEqual([]);
+    expect(berth.control.maintenance.tick()).toEqual([]);
     expect((await describeDb('sunday-db')).caCertificateIdentifier).toBe('rds-ca-rsa2048-g1');
 
     clock.set('2026-11-29T05:29:59Z');
-    expect(berth.maintenance.tick()).toEqual(['sunday-db']);
+    expect(berth.control.maintenance.tick()).toEqual(['sunday-db']);
     const db = await rotated('sunday-db');
     expect(db.pendingMaintenanceActions).toEqual([]);
-    expect(berth.maintenance.tick()).toEqual([]);
+    expect(berth.control.maintenance.tick()).toEqual([]);
   });
 
   it('handles a window that wraps the end of the week', async () => {
@@ -62,9 +62,9 @@ describe('the maintenance scheduler on an injected clock', () => {
     await createWith('weekend-db', 'sun:23:45-mon:00:15');
     expect((await describeDb('weekend-db')).pendingMaintenanceActions![0]!.currentApplyDate).toEqual(new Date('2026-11-29T23:45:00Z'));
     clock.set('2026-11-29T23:44:59Z');
-    expect(berth.maintenance.tick()).toEqual([]);
+    expect(berth.control.maintenance.tick()).toEqual([]);
     clock.set('2026-11-30T00:10:00Z'); // Monday, still inside the window that began on Sunday
-    expect(berth.maintenance.tick()).toEqual(['weekend-db']);
+    expect(berth.control.maintenance.tick()).toEqual(['weekend-db']);
     await rotated('weekend-db');
   });
 });

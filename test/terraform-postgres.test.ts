@@ -2,7 +2,9 @@ import { GetRelationalDatabaseCommand, NotFoundException, type LightsailClient }
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BerthProcess } from './helpers/berth-process.js';
 import { withVerifiedClient } from './helpers/clients.js';
+import { highAvailability } from './helpers/ha.js';
 import { TerraformWorkspace, findProviderMirror } from './helpers/terraform.js';
+import { until } from './helpers/waiters.js';
 
 const PASSWORD = 'terraform-pass.123';
 
@@ -75,6 +77,24 @@ describe('Terraform aws_lightsail_database (hashicorp/aws 5.100.0) against berth
     const again = await workspace.run(['plan', '-detailed-exitcode', '-no-color'], changed);
     expect(again.code, `${again.stdout}\n${again.stderr}`).toBe(0);
     await workspace.expect(['destroy', '-auto-approve', '-no-color'], 0, changed);
+    await expect(client.send(new GetRelationalDatabaseCommand({ relationalDatabaseName: 'tfdb' }))).rejects.toBeInstanceOf(NotFoundException);
+  }, 600_000);
+
+  // The provider once failed on HA bundles (terraform-provider-aws #26137, #28590).
+  it('applies a high-availability bundle with a synchronous standby, plans no changes, then destroys it', async (context) => {
+    if (!workspace) return context.skip();
+    const ha = { bundle_id: 'micro_ha_2_0' };
+    await workspace.expect(['apply', '-auto-approve', '-no-color'], 0, ha);
+    const database = (await client.send(new GetRelationalDatabaseCommand({ relationalDatabaseName: 'tfdb' }))).relationalDatabase!;
+    expect(database).toMatchObject({ state: 'available', relationalDatabaseBundleId: 'micro_ha_2_0', secondaryAvailabilityZone: 'us-east-1b' });
+    const view = await until('a synchronous standby', async () => {
+      const current = await highAvailability(berth, 'tfdb');
+      return current.standby?.synchronous ? current : undefined;
+    }, 120_000, 200);
+    expect(view.standby?.availabilityZone).toBe('us-east-1b');
+    const plan = await workspace.run(['plan', '-detailed-exitcode', '-no-color'], ha);
+    expect(plan.code, `${plan.stdout}\n${plan.stderr}`).toBe(0);
+    await workspace.expect(['destroy', '-auto-approve', '-no-color'], 0, ha);
     await expect(client.send(new GetRelationalDatabaseCommand({ relationalDatabaseName: 'tfdb' }))).rejects.toBeInstanceOf(NotFoundException);
   }, 600_000);
 });

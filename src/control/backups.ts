@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { rm } from 'node:fs/promises';
+import { readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { BackupManifest, EngineBackups, RestoreSource } from '../engines/backup.js';
+import type { InstanceSpec } from '../engines/driver.js';
 import type { DatabaseRecord, SnapshotRecord, Store } from '../store/index.js';
 import type { AutomaticBackupRecord } from '../store/automatic-backups.js';
 import type { Clock } from '../util/clock.js';
@@ -41,8 +42,35 @@ export class Backups {
     return path.join(this.dataDir, 'archive', databaseId);
   }
 
-  engine(database: DatabaseRecord): EngineBackups {
+  /**
+   * Where `instanceId` archives: the database's archive for a `shared`
+   * layout; for a `per-instance` one, the database's archive for its first
+   * instance (whose id is the database's: archives from before HA stay where
+   * they are) and `instances/<id>/` inside it for every later one.
+   */
+  instanceArchiveDir(database: Pick<DatabaseRecord, 'id' | 'engine'>, instanceId: string): string {
+    const root = this.archiveDir(database.id);
+    if (this.engine(database).archiveLayout === 'shared' || instanceId === database.id) return root;
+    return path.join(root, 'instances', instanceId);
+  }
+
+  engine(database: Pick<DatabaseRecord, 'engine'>): EngineBackups {
     return this.instances.driver(database);
+  }
+
+  /**
+   * The instance a backup is taken from: the synchronous standby of an HA
+   * database when it runs (the primary never pauses for a backup), else the
+   * primary.
+   */
+  async source(database: DatabaseRecord): Promise<InstanceSpec> {
+    const standby = this.instances.standby(database);
+    const synchronous = this.store.primaries.get(database.id)?.synchronousStandbyId;
+    if (standby && standby.state === 'running' && standby.id === synchronous) {
+      const spec = this.instances.spec(database, standby);
+      if ((await this.instances.driver(database).status(spec)).running) return spec;
+    }
+    return this.instances.spec(database);
   }
 
   /** A consistent copy of a running database into the snapshot's directory. */
@@ -53,7 +81,7 @@ export class Backups {
       return await engine.readManifest(dir); // taken before a crash
     } catch {
       await rm(dir, { recursive: true, force: true });
-      return engine.backup(this.instances.spec(database), dir);
+      return engine.backup(await this.source(database), dir);
     }
   }
 
@@ -81,16 +109,24 @@ export class Backups {
     await rm(this.snapshotDir(snapshotId), { recursive: true, force: true });
   }
 
-  /** Turns continuous archiving on or off to match the database's backup retention. */
+  /**
+   * Turns continuous archiving on or off to match the database's backup
+   * retention, on every instance: a standby archives too (what it receives,
+   * and all it writes once it is promoted).
+   */
   async applyRetention(database: DatabaseRecord): Promise<void> {
-    const engine = this.engine(database);
-    const spec = this.instances.spec(database);
-    if (database.backupRetentionEnabled) {
-      await engine.setArchiving(spec, this.archiveDir(database.id));
-    } else {
-      await engine.setArchiving(spec, undefined);
-      await this.dropAll(database);
+    for (const instance of this.instances.serving(database)) {
+      await this.applyRetentionTo(database, instance.id);
     }
+    if (!database.backupRetentionEnabled) await this.dropAll(database);
+  }
+
+  /** Archiving of one instance as the database's retention wants it. */
+  async applyRetentionTo(database: DatabaseRecord, instanceId: string): Promise<void> {
+    const archive = database.backupRetentionEnabled ? this.instanceArchiveDir(database, instanceId) : undefined;
+    const instance = this.instances.of(database).find((candidate) => candidate.id === instanceId);
+    if (!instance) throw new Error(`instance ${instanceId} of ${database.name} is missing from the store`);
+    await this.engine(database).setArchiving(this.instances.spec(database, instance), archive);
   }
 
   /** Disabling retention deletes the automatic backups and the archive, as Lightsail does. */
@@ -107,10 +143,12 @@ export class Backups {
   async takeAutomaticBackup(database: DatabaseRecord): Promise<AutomaticBackupRecord> {
     const id = randomUUID();
     const dir = this.automaticBackupDir(database.id, id);
-    const manifest = await this.engine(database).backup(this.instances.spec(database), dir);
+    const source = await this.source(database);
+    const manifest = await this.engine(database).backup(source, dir);
     const record: AutomaticBackupRecord = {
       id,
       databaseId: database.id,
+      instanceId: source.id,
       createdAt: this.now(),
       consistentAt: Date.parse(manifest.consistentAt) / 1000,
       sizeBytes: manifest.sizeBytes,
@@ -120,10 +158,20 @@ export class Backups {
     return record;
   }
 
-  /** Archives what the engine wrote so far and records the new latest restorable time. */
+  /**
+   * Archives what the engine wrote so far and records the new latest
+   * restorable time: the primary's. With a per-instance layout a running
+   * standby's archive is pushed forward too (backups taken from it replay it).
+   */
   async flush(database: DatabaseRecord): Promise<number | undefined> {
     if (!database.backupRetentionEnabled || this.store.automaticBackups.list(database.id).length === 0) return undefined;
-    const at = await this.engine(database).flushArchive(this.instances.spec(database), this.archiveDir(database.id));
+    const engine = this.engine(database);
+    const primary = this.instances.spec(database);
+    const at = await engine.flushArchive(primary, this.instanceArchiveDir(database, primary.id));
+    const standby = this.instances.standby(database);
+    if (engine.archiveLayout === 'per-instance' && standby?.state === 'running') {
+      await engine.flushArchive(this.instances.spec(database, standby), this.instanceArchiveDir(database, standby.id));
+    }
     const latest = at.getTime() / 1000;
     this.store.databases.update(database.id, { latestRestorableTime: latest });
     return latest;
@@ -144,11 +192,22 @@ export class Backups {
       this.store.automaticBackups.remove(backup.id);
       await rm(this.automaticBackupDir(database.id, backup.id), { recursive: true, force: true });
     }
-    const oldest = this.store.automaticBackups.list(database.id)[0];
+    const kept = this.store.automaticBackups.list(database.id);
+    const oldest = kept[0];
     if (oldest && doomed.length > 0) {
       const engine = this.engine(database);
       const manifest = await engine.readManifest(this.automaticBackupDir(database.id, oldest.id));
-      await engine.pruneArchive(this.archiveDir(database.id), manifest);
+      await engine.pruneArchive(this.instanceArchiveDir(database, oldest.instanceId), manifest);
+      await this.dropUnneededInstanceArchives(database, kept);
+    }
+  }
+
+  /** The archives of former instances (a failover discarded them) that no kept backup replays. */
+  private async dropUnneededInstanceArchives(database: DatabaseRecord, kept: readonly AutomaticBackupRecord[]): Promise<void> {
+    const dir = path.join(this.archiveDir(database.id), 'instances');
+    const needed = new Set([...kept.map((backup) => backup.instanceId), ...this.instances.of(database).map((instance) => instance.id)]);
+    for (const name of await readdir(dir).catch(() => [] as string[])) {
+      if (!needed.has(name)) await rm(path.join(dir, name), { recursive: true, force: true });
     }
   }
 
@@ -170,7 +229,7 @@ export class Backups {
     if (!base) throw new Error(`no automatic backup of ${database.name} is older than the restore time`);
     return {
       backupDir: this.automaticBackupDir(database.id, base.id),
-      archiveDir: this.archiveDir(database.id),
+      archiveDir: this.instanceArchiveDir(database, base.instanceId),
       targetTime: new Date(targetTime * 1000),
     };
   }

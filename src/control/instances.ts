@@ -4,7 +4,7 @@ import { findBundle } from '../catalog/bundles.js';
 import type { EngineDriver, InstanceSpec, TlsMaterial } from '../engines/driver.js';
 import type { EngineRegistry } from '../engines/registry.js';
 import type { DatabaseChanges } from '../store/databases.js';
-import type { DatabaseRecord, Store } from '../store/index.js';
+import type { DatabaseRecord, InstanceRecord, Store } from '../store/index.js';
 import type { Clock } from '../util/clock.js';
 import { Backups } from './backups.js';
 
@@ -24,8 +24,9 @@ export interface InstanceEnvironment {
 }
 
 /**
- * Turns metadata into what the engines need: the instance spec, the driver,
- * the TLS material (issued once per CA and kept in the store).
+ * Turns metadata into what the engines need: the instances of a database,
+ * the spec of each, the driver, the TLS material of each (issued once per CA
+ * and kept in the store). A database's endpoint is its primary instance.
  */
 export class Instances {
   /** Snapshots, automatic backups and the archive of these instances. */
@@ -41,24 +42,74 @@ export class Instances {
     this.backups = new Backups(store, this, environment.dataDir, clock);
   }
 
+  /** Instances a task is restarting on purpose: the high-availability monitor leaves them be. */
+  private readonly restarting = new Set<string>();
+
+  /** A planned restart of one server (a setting that needs it): no failover for it. */
+  async restart(database: DatabaseRecord, instance: InstanceRecord): Promise<void> {
+    const spec = this.spec(database, instance);
+    const driver = this.driver(database);
+    this.restarting.add(instance.id);
+    try {
+      await driver.stop(spec);
+      await driver.start(spec);
+    } finally {
+      this.restarting.delete(instance.id);
+    }
+  }
+
+  /** Is a task restarting one of the database's servers on purpose right now? */
+  isRestarting(database: Pick<DatabaseRecord, 'id'>): boolean {
+    return this.of(database).some((instance) => this.restarting.has(instance.id));
+  }
+
   /** `text` with berth's data dir replaced by `<data>`: engine messages name files, answers should not. */
   redactPaths(text: string): string {
     return text.split(this.environment.dataDir).join('<data>');
   }
 
-  dataDirOf(databaseId: string): string {
-    return path.join(this.environment.dataDir, 'databases', databaseId);
+  dataDirOf(instanceId: string): string {
+    return path.join(this.environment.dataDir, 'databases', instanceId);
   }
 
-  spec(database: DatabaseRecord): InstanceSpec {
+  /** Every instance of the database (fenced former primaries included), oldest first. */
+  of(database: Pick<DatabaseRecord, 'id'>): InstanceRecord[] {
+    return this.store.instances.of(database.id);
+  }
+
+  /** The instance the endpoint leads to. */
+  primary(database: Pick<DatabaseRecord, 'id' | 'name'>): InstanceRecord {
+    const primary = this.of(database).find((instance) => instance.role === 'primary');
+    if (!primary) throw new Error(`the database ${database.name} has no primary instance in the store`);
+    return primary;
+  }
+
+  /** The standby of an HA database that is not being discarded (fenced), if there is one. */
+  standby(database: Pick<DatabaseRecord, 'id'>): InstanceRecord | undefined {
+    return this.of(database).find((instance) => instance.role === 'standby' && instance.state !== 'fenced');
+  }
+
+  /**
+   * The primary and a standby that is built (running or stopped), the
+   * primary first: the servers a change of the database applies to.
+   */
+  serving(database: Pick<DatabaseRecord, 'id' | 'name'>): InstanceRecord[] {
+    const standby = this.standby(database);
+    const built = standby && (standby.state === 'running' || standby.state === 'stopped');
+    return [this.primary(database), ...(built ? [standby] : [])];
+  }
+
+  /** What the driver needs of `instance` (the primary by default). */
+  spec(database: DatabaseRecord, instance: InstanceRecord = this.primary(database)): InstanceSpec {
     const bundle = findBundle(database.bundleId);
     if (!bundle) throw new Error(`Database ${database.name} has an unknown bundle ${database.bundleId}`);
     return {
-      id: database.id,
+      id: instance.id,
       blueprintId: database.blueprintId,
-      dataDir: this.dataDirOf(database.id),
-      port: database.port,
-      publiclyAccessible: database.publiclyAccessible,
+      dataDir: this.dataDirOf(instance.id),
+      port: instance.port,
+      // Only the endpoint is reachable from elsewhere: a standby listens on loopback.
+      publiclyAccessible: instance.role === 'primary' && database.publiclyAccessible,
       publicListenAddresses: this.environment.publicListenAddresses,
       ramSizeInGb: bundle.ramSizeInGb,
       cpuCount: bundle.cpuCount,
@@ -67,7 +118,7 @@ export class Instances {
     };
   }
 
-  driver(database: DatabaseRecord): EngineDriver {
+  driver(database: Pick<DatabaseRecord, 'engine'>): EngineDriver {
     const driver = this.engines.driver(database.engine);
     if (!driver) throw new Error(`No driver for engine ${database.engine} is available on this machine`);
     return driver;
@@ -77,17 +128,27 @@ export class Instances {
     return this.pki.bundle(identifier);
   }
 
-  /** The certificate the database should serve: the stored one while it matches its CA. */
-  async tls(database: DatabaseRecord): Promise<TlsMaterial> {
-    const stored = this.store.certificates.get(database.id);
+  /** Every CA berth runs: what a standby verifies its primary against, whatever CA either serves. */
+  allCas(): string {
+    return this.pki.bundle();
+  }
+
+  /** The certificate `instance` should serve: the stored one while it matches the database's CA. */
+  async tls(database: DatabaseRecord, instance: InstanceRecord = this.primary(database)): Promise<TlsMaterial> {
+    const stored = this.store.certificates.get(instance.id);
     if (stored && stored.caCertificateIdentifier === database.caCertificateIdentifier) {
       return { certPem: stored.certificatePem, keyPem: stored.keyPem, caPem: this.caBundle(database) };
     }
-    return this.issue(database);
+    return this.issue(database, instance);
   }
 
-  /** Issues a fresh server certificate under a CA (the database's own by default) and stores it. */
-  async issue(database: DatabaseRecord, identifier = database.caCertificateIdentifier): Promise<TlsMaterial> {
+  /**
+   * Issues a fresh server certificate for `instance` under a CA (the
+   * database's own by default) and stores it. Every instance of a database
+   * carries the same names, so a promoted standby serves the endpoint with
+   * the same chain.
+   */
+  async issue(database: DatabaseRecord, instance: InstanceRecord, identifier = database.caCertificateIdentifier): Promise<TlsMaterial> {
     const host = this.environment.advertiseHost;
     const dnsNames = new Set(['localhost']);
     const ipAddresses = new Set(['127.0.0.1', '::1']);
@@ -98,7 +159,7 @@ export class Instances {
       dnsNames: [...dnsNames],
       ipAddresses: [...ipAddresses],
     });
-    this.store.certificates.set(database.id, {
+    this.store.certificates.set(instance.id, {
       caCertificateIdentifier: identifier,
       certificatePem: issued.certPem,
       keyPem: issued.keyPem,
@@ -107,7 +168,7 @@ export class Instances {
     return { certPem: issued.certPem, keyPem: issued.keyPem, caPem: this.caBundle(database, identifier) };
   }
 
-  /** Parameters persisted but waiting for a restart. */
+  /** Parameters persisted but waiting for a restart (the primary's: the standby carries the same). */
   pendingRebootParameters(database: DatabaseRecord): Promise<string[]> {
     return this.driver(database).pendingRebootParameters(this.spec(database));
   }
@@ -122,12 +183,22 @@ export class Instances {
     return entry.password;
   }
 
-  /** A verify-full connection as the master user: the definition of `available`. */
-  async verify(database: DatabaseRecord, caIdentifier = database.caCertificateIdentifier): Promise<void> {
+  /** The password of the account standbys replicate with (never the master user's), made once per database. */
+  replicationPassword(database: Pick<DatabaseRecord, 'id'>): string {
+    return this.store.secrets.getOrCreate(database.id, 'replication-password');
+  }
+
+  /**
+   * A verify-full connection to the endpoint as the master user: the
+   * definition of `available` (with `writable`, a committed write too: what a
+   * promoted standby must take before its database is available again).
+   */
+  async verify(database: DatabaseRecord, caIdentifier = database.caCertificateIdentifier, options: { writable?: boolean } = {}): Promise<void> {
     await this.driver(database).verifyConnection(this.spec(database), {
       host: 'localhost',
       caPem: this.caBundle(database, caIdentifier),
       password: this.masterPassword(database),
+      writable: options.writable,
     });
   }
 
@@ -138,6 +209,14 @@ export class Instances {
       if (event) this.store.events.record(database, event.message, event.categories);
     });
     return { ...database, ...changes };
+  }
+
+  setState(instance: InstanceRecord, state: InstanceRecord['state']): void {
+    this.store.instances.update(instance.id, { state });
+  }
+
+  event(database: DatabaseRecord, message: string, categories: string[]): void {
+    this.store.events.record(database, message, categories);
   }
 
   pendingPassword(database: DatabaseRecord): string | undefined {

@@ -1,9 +1,10 @@
 import { isInMaintenanceWindow } from '../domain/index.js';
+import { canBegin, TRANSITIONS } from '../domain/states.js';
+import type { UpdatePlan } from '../domain/tasks.js';
 import type { DatabaseRecord, OperationRecord, Store } from '../store/index.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import type { Controller } from './controller.js';
-import type { UpdatePlan } from './update-task.js';
 
 export function hasPendingMaintenance(database: DatabaseRecord): boolean {
   return Object.keys(database.pendingChanges).length > 0;
@@ -44,7 +45,7 @@ export class MaintenanceScheduler {
     const now = this.clock.now();
     const started: string[] = [];
     for (const database of this.store.databases.all()) {
-      if (!hasPendingMaintenance(database) || database.state !== 'available') continue;
+      if (!hasPendingMaintenance(database) || !canBegin('maintenance', database.state)) continue;
       if (this.store.tasks.hasPending(database.id)) continue;
       if (!isInMaintenanceWindow(database.preferredMaintenanceWindow, now)) continue;
       this.begin(database, 'maintenance window');
@@ -57,7 +58,7 @@ export class MaintenanceScheduler {
   begin(database: DatabaseRecord, reason: string): OperationRecord {
     const plan: UpdatePlan = { maintenance: true, ...database.pendingChanges };
     const { operation, task } = this.store.transaction(() => {
-      this.store.databases.update(database.id, { state: 'modifying' });
+      this.store.databases.update(database.id, { state: TRANSITIONS.maintenance.during });
       const operation = this.store.operations.create(
         { accountId: database.accountId, region: database.region },
         {
@@ -68,7 +69,7 @@ export class MaintenanceScheduler {
           availabilityZone: database.availabilityZone,
         },
       );
-      return { operation, task: this.store.tasks.add(database.id, 'update', [operation.id], { ...plan }) };
+      return { operation, task: this.store.tasks.add(database.id, 'update', [operation.id], plan) };
     });
     this.logger.info('applying pending maintenance', { database: database.name, reason, plan });
     this.controller.submit(task);

@@ -1,4 +1,5 @@
 import { findBundle } from '../catalog/bundles.js';
+import { SERVING_STATES } from '../domain/states.js';
 import type { DatabaseRecord, Store } from '../store/index.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
@@ -58,7 +59,7 @@ export class MetricsSampler {
   async sampleAll(): Promise<void> {
     const now = this.clock.now().getTime() / 1000;
     for (const database of this.store.databases.all()) {
-      if (!database.desiredRunning || database.state === 'creating' || database.state === 'deleting') continue;
+      if (!database.desiredRunning || !SERVING_STATES.includes(database.state)) continue;
       try {
         await this.sample(database, now);
       } catch (error) {
@@ -74,12 +75,13 @@ export class MetricsSampler {
   private async sample(database: DatabaseRecord, now: number): Promise<void> {
     const driver = this.instances.driver(database);
     const spec = this.instances.spec(database);
+    // The figures of the database are its primary's: the server its endpoint leads to.
     const status = await driver.status(spec);
     if (!status.running || status.pid === undefined) return;
     const bundle = findBundle(database.bundleId);
     const stats = await driver.stats(spec);
     const tree = await treeFigures(status.pid);
-    const dataDir = this.instances.dataDirOf(database.id);
+    const dataDir = spec.dataDir;
     const ioWeightedMs = await diskIoWeightedMs(dataDir);
     const values: Record<string, number> = {
       FreeableMemory: Math.max(0, (bundle?.ramSizeInGb ?? 1) * GIB - tree.pssBytes),

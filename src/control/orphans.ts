@@ -1,42 +1,8 @@
-import { readdir, readFile, readlink, rm } from 'node:fs/promises';
+import { readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Store } from '../store/index.js';
+import { processesUnder, terminateProcesses } from '../supervisor/process-info.js';
 import type { Logger } from '../util/logger.js';
-
-/** Processes whose working directory lies under `dir` (a postmaster runs in its PGDATA, mariadbd in its datadir). */
-async function processesUnder(dir: string): Promise<number[]> {
-  const prefix = path.resolve(dir) + path.sep;
-  const pids: number[] = [];
-  for (const entry of await readdir('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    const cwd = await readlink(`/proc/${entry}/cwd`).catch(() => '');
-    if (cwd.startsWith(prefix)) pids.push(Number(entry));
-  }
-  return pids;
-}
-
-async function isZombieOrGone(pid: number): Promise<boolean> {
-  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
-  return stat === '' || stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
-}
-
-async function stopProcesses(pids: number[]): Promise<void> {
-  for (const signal of ['SIGTERM', 'SIGKILL'] as const) {
-    for (const pid of pids) {
-      try {
-        process.kill(pid, signal);
-      } catch {
-        // already gone
-      }
-    }
-    const deadline = Date.now() + 10_000;
-    while (Date.now() < deadline) {
-      const alive = await Promise.all(pids.map(async (pid) => !(await isZombieOrGone(pid))));
-      if (!alive.some(Boolean)) return;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  }
-}
 
 /**
  * After a crash, files may exist that no metadata points at (a directory
@@ -48,7 +14,7 @@ export async function removeOrphans(store: Store, dataDir: string, logger: Logge
   const databaseIds = new Set(store.databases.all().map((database) => database.id));
   const snapshotIds = new Set(store.snapshots.all().map((snapshot) => snapshot.id));
   const known: Record<string, Set<string>> = {
-    databases: databaseIds,
+    databases: new Set(store.instances.all().map((instance) => instance.id)),
     backups: databaseIds,
     archive: databaseIds,
     snapshots: snapshotIds,
@@ -60,8 +26,8 @@ export async function removeOrphans(store: Store, dataDir: string, logger: Logge
     for (const name of entries) {
       if (ids.has(name)) continue;
       const dir = path.join(root, name);
-      const pids = await processesUnder(dir);
-      if (pids.length > 0) await stopProcesses(pids);
+      const pids = await processesUnder(path.resolve(dir));
+      if (pids.length > 0) await terminateProcesses(pids);
       await rm(dir, { recursive: true, force: true });
       removed.push(path.join(area, name));
     }

@@ -1,23 +1,21 @@
 import type { RestoreSource } from '../engines/backup.js';
+import type { RestorePayload } from '../domain/tasks.js';
 import type { DatabaseRecord } from '../store/databases.js';
 import type { Instances } from './instances.js';
-import type { TaskHandler } from './tasks.js';
+import type { TaskContext, TaskHandler } from './tasks.js';
 
-export interface SnapshotPayload {
-  snapshotId: string;
-}
-
-/** Where a new database's data comes from. */
-export type RestorePayload =
-  | { kind: 'snapshot'; snapshotId: string }
-  | { kind: 'point-in-time'; sourceDatabaseId: string; targetTime: number };
-
-/** A running copy of the database into the snapshot; start a stopped database first (it is stopped again by its caller). */
-export async function snapshotInto(instances: Instances, database: DatabaseRecord, snapshotId: string): Promise<void> {
+/**
+ * A running copy of the database into the snapshot, from its standby when it
+ * has a healthy one (the primary never pauses for it); a stopped database is
+ * started first (and stopped again by its caller).
+ */
+export async function snapshotInto(context: TaskContext, database: DatabaseRecord, snapshotId: string): Promise<void> {
+  const { instances } = context;
   const driver = instances.driver(database);
-  const spec = instances.spec(database);
+  const primary = instances.primary(database);
+  const spec = instances.spec(database, primary);
   if (!(await driver.status(spec)).running) {
-    await driver.provision(spec, await instances.tls(database));
+    await driver.provision(spec, await instances.tls(database, primary));
     await driver.start(spec);
   }
   const manifest = await instances.backups.takeSnapshot(database, instances.backups.snapshot(snapshotId));
@@ -30,19 +28,14 @@ export async function failUnfinishedSnapshot(instances: Instances, snapshotId: s
   if (snapshot?.state === 'creating') await instances.backups.finishSnapshot(snapshotId, undefined);
 }
 
-export const snapshot: TaskHandler = {
-  async run(instances, database, task) {
-    const { snapshotId } = task.payload as unknown as SnapshotPayload;
-    await snapshotInto(instances, database, snapshotId);
-    return {
-      changes: { state: 'available' },
-      events: [{ message: `Snapshot ${instances.backups.snapshot(snapshotId).name} created`, categories: ['backup'] }],
-    };
+export const snapshot: TaskHandler<'snapshot'> = {
+  action: 'snapshot',
+  async run(context, database, task) {
+    await snapshotInto(context, database, task.payload.snapshotId);
+    return { events: [{ message: `Snapshot ${context.instances.backups.snapshot(task.payload.snapshotId).name} created`, categories: ['backup'] }] };
   },
-  async afterFailure(instances, database, task) {
-    await failUnfinishedSnapshot(instances, (task.payload as unknown as SnapshotPayload).snapshotId);
-    const status = await instances.driver(database).status(instances.spec(database));
-    return status.running ? 'available' : 'failed';
+  async afterFailure(context, _database, task) {
+    await failUnfinishedSnapshot(context.instances, task.payload.snapshotId);
   },
   failureEvent: 'The snapshot failed',
 };
@@ -54,27 +47,29 @@ function restoreSource(instances: Instances, payload: RestorePayload): RestoreSo
   return instances.backups.pointInTimeSource(source, payload.targetTime);
 }
 
-/** Builds a new database from a snapshot or from a point in time of another. */
-export const restore: TaskHandler = {
-  async run(instances, database, task) {
-    const payload = task.payload as unknown as RestorePayload;
+/** Builds a new database from a snapshot or from a point in time of another (and its standby, for an HA bundle). */
+export const restore: TaskHandler<'restore'> = {
+  action: 'restore',
+  async run(context, database, task) {
+    const { instances } = context;
+    const payload = task.payload;
     const source = restoreSource(instances, payload);
     const driver = instances.driver(database);
-    const spec = instances.spec(database);
-    const tls = await instances.tls(database);
+    const primary = instances.primary(database);
+    const spec = instances.spec(database, primary);
+    const tls = await instances.tls(database, primary);
     await driver.destroy(spec); // a half-made copy from before a crash
     await instances.backups.engine(database).restore(spec, tls, source);
     await driver.ensureMasterUser(spec, instances.masterPassword(database));
     await instances.verify(database);
+    instances.setState(primary, 'running');
     await instances.backups.applyRetention(database);
+    await context.standbys.ensure(database);
     const from =
       payload.kind === 'snapshot'
         ? `snapshot ${instances.backups.snapshot(payload.snapshotId).name}`
         : `the state of ${instances.databaseById(payload.sourceDatabaseId)?.name ?? 'its source'} at ${new Date(payload.targetTime * 1000).toISOString()}`;
-    return { changes: { state: 'available' }, events: [{ message: `Relational database restored from ${from}`, categories: ['creation', 'restoration'] }] };
-  },
-  async afterFailure() {
-    return 'failed';
+    return { events: [{ message: `Relational database restored from ${from}`, categories: ['creation', 'restoration'] }] };
   },
   failureEvent: 'The restore failed',
 };

@@ -1,19 +1,9 @@
+import type { UpdatePlan } from '../domain/tasks.js';
 import type { DatabaseRecord } from '../store/databases.js';
 import type { Instances } from './instances.js';
 import type { TaskHandler } from './tasks.js';
 
-/** The engine work of one UpdateRelationalDatabase (or of a maintenance window). */
-export interface UpdatePlan {
-  /** A PENDING master password waits in the store. */
-  password?: boolean;
-  caCertificateIdentifier?: string;
-  publiclyAccessible?: boolean;
-  backupRetentionEnabled?: boolean;
-  /** Applied by the maintenance window: clear what it applied from the pending changes. */
-  maintenance?: boolean;
-}
-
-/** Sets the PENDING password on the engine, then makes it CURRENT. */
+/** Sets the PENDING password on the primary (a standby replicates it), then makes it CURRENT. */
 async function applyPassword(instances: Instances, database: DatabaseRecord): Promise<void> {
   const pending = instances.pendingPassword(database);
   if (pending === undefined) return; // already applied before a crash
@@ -22,14 +12,17 @@ async function applyPassword(instances: Instances, database: DatabaseRecord): Pr
 }
 
 /**
- * Re-issues the server certificate under another CA and has the engine
- * reload it: no restart, open connections stay. Done once a fresh
- * connection verifies against the new CA.
+ * Re-issues the server certificate of every instance under another CA and
+ * has each engine reload it (the standby first): no restart, open
+ * connections stay. Done once a fresh connection to the endpoint verifies
+ * against the new CA.
  */
 async function rotateCertificate(instances: Instances, database: DatabaseRecord, identifier: string): Promise<DatabaseRecord> {
   if (database.caCertificateIdentifier === identifier) return database;
-  const tls = await instances.issue(database, identifier);
-  await instances.driver(database).reloadTls(instances.spec(database), tls);
+  for (const instance of instances.serving(database).reverse()) {
+    const tls = await instances.issue(database, instance, identifier);
+    await instances.driver(database).reloadTls(instances.spec(database, instance), tls);
+  }
   await instances.verify(database, identifier);
   return instances.record(
     database,
@@ -38,16 +31,14 @@ async function rotateCertificate(instances: Instances, database: DatabaseRecord,
   );
 }
 
-/** Rewrites the listen addresses and restarts the engine when it needs to. */
+/** Rewrites the endpoint's listen addresses and restarts the primary when it needs to (a standby listens on loopback only). */
 async function applyPublicAccess(instances: Instances, database: DatabaseRecord, publiclyAccessible: boolean): Promise<DatabaseRecord> {
   const target = { ...database, publiclyAccessible };
   const driver = instances.driver(target);
-  const spec = instances.spec(target);
-  await driver.provision(spec, await instances.tls(target));
-  if ((await driver.pendingRestart(spec)).length > 0) {
-    await driver.stop(spec);
-    await driver.start(spec);
-  }
+  const primary = instances.primary(target);
+  const spec = instances.spec(target, primary);
+  await driver.provision(spec, await instances.tls(target, primary));
+  if ((await driver.pendingRestart(spec)).length > 0) await instances.restart(target, primary);
   await instances.verify(target);
   return instances.record(
     database,
@@ -77,9 +68,10 @@ async function applyBackupRetention(instances: Instances, database: DatabaseReco
   return updated;
 }
 
-export const update: TaskHandler = {
-  async run(instances, database, task) {
-    const plan = task.payload as UpdatePlan;
+export const update: TaskHandler<'update'> = {
+  action: 'update',
+  async run({ instances }, database, task) {
+    const plan: UpdatePlan = task.payload;
     let current = database;
     if (plan.password) await applyPassword(instances, current);
     if (plan.caCertificateIdentifier !== undefined) current = await rotateCertificate(instances, current, plan.caCertificateIdentifier);
@@ -94,16 +86,11 @@ export const update: TaskHandler = {
       if (pendingChanges.caCertificateIdentifier === plan.caCertificateIdentifier) delete pendingChanges.caCertificateIdentifier;
       if (pendingChanges.backupRetentionEnabled === plan.backupRetentionEnabled) delete pendingChanges.backupRetentionEnabled;
     }
-    return {
-      changes: { state: 'available', pendingChanges },
-      events,
-    };
+    return { changes: { pendingChanges }, events };
   },
-  async afterFailure(instances, database) {
+  async afterFailure({ instances }, database) {
     // The change failed: the password the caller asked for is not pending any more.
     instances.discardPendingPassword(database);
-    const status = await instances.driver(database).status(instances.spec(database));
-    return status.running ? 'available' : 'failed';
   },
   failureEvent: 'The update of the database failed',
 };

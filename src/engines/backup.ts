@@ -41,6 +41,16 @@ export interface RestoreSource {
 
 export interface EngineBackups {
   /**
+   * How the archive of a database with several servers over time (a
+   * standby, a failover) is kept: `shared` when every server writes the same
+   * history under the same names (PostgreSQL WAL and its timelines), so one
+   * archive serves them all; `per-instance` when each server's log is its own
+   * (MariaDB binary logs), so each instance archives into its own directory
+   * and a restore replays the archive of the instance its backup came from.
+   */
+  readonly archiveLayout: 'shared' | 'per-instance';
+
+  /**
    * Takes a consistent physical backup of a running instance into
    * `targetDir` (which must not exist; built beside it and renamed when
    * complete), writes manifest.json and returns it. Writes to the database

@@ -1,7 +1,8 @@
 /**
- * The contract every database engine implements (PostgreSQL now, a
- * MySQL-compatible engine next). Services never spawn processes: they ask the
- * control loop, which drives an EngineDriver.
+ * The contract every database engine implements (PostgreSQL, MariaDB), for
+ * one instance at a time: a database has one instance, or two (a primary and
+ * a standby) when its bundle is highly available. Services never spawn
+ * processes: they ask the control loop, which drives an EngineDriver.
  *
  * Every method is idempotent: calling it again after a crash at any point
  * (half-copied data dir, process already running, user already created)
@@ -11,6 +12,7 @@
 
 import type { EngineBackups } from './backup.js';
 import type { EngineObservability } from './observability.js';
+import type { EngineReplication } from './replication.js';
 
 export type EngineName = 'postgres' | 'mysql';
 
@@ -33,7 +35,7 @@ export interface TlsMaterial {
   caPem: string;
 }
 
-/** Everything a driver needs to know about one instance. */
+/** Everything a driver needs to know about one instance (one server of a database). */
 export interface InstanceSpec {
   /** Stable internal id (safe for paths: [a-z0-9-]). */
   id: string;
@@ -68,10 +70,15 @@ export interface VerifyOptions {
   /** CA bundle (PEM) to verify the server certificate against. */
   caPem: string;
   password: string;
+  /**
+   * Also prove that the server takes writes: a transaction that commits a
+   * write of its own, leaving nothing in the user's data (a standby refuses it).
+   */
+  writable?: boolean;
 }
 
-/** One database engine: instances, TLS, passwords (here), backups and what it tells about itself. */
-export interface EngineDriver extends EngineBackups, EngineObservability {
+/** One database engine: instances, TLS, passwords (here), backups, what it tells about itself, high availability. */
+export interface EngineDriver extends EngineBackups, EngineObservability, EngineReplication {
   readonly engine: EngineName;
 
   /** The blueprints this machine can run (binaries found). Empty when none. */

@@ -1,18 +1,19 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { ReplicationObservation } from '../control/ha/monitor.js';
 import type { Store } from '../store/index.js';
 import type { RequestRecord } from './request-log.js';
 
 /**
  * berth's own metrics for Prometheus (GET /metrics): API requests by
- * operation and status, their latency, databases by state and operations in
- * flight, plus Node's process metrics.
+ * operation and status, their latency, databases by state, operations in
+ * flight, the replication of HA databases, plus Node's process metrics.
  */
 export class BerthMetrics {
   readonly registry = new Registry();
   private readonly requests: Counter<'operation' | 'status'>;
   private readonly latency: Histogram<'operation'>;
 
-  constructor(store: Store) {
+  constructor(store: Store, replication: { observations(): ReadonlyMap<string, ReplicationObservation> }) {
     collectDefaultMetrics({ register: this.registry, prefix: 'berth_' });
     this.requests = new Counter({
       name: 'berth_api_requests_total',
@@ -47,6 +48,29 @@ export class BerthMetrics {
         this.set(row.n);
       },
     });
+    // The replication of HA databases, as the high-availability monitor last saw it.
+    const replicationGauge = (name: string, help: string, value: (observation: ReplicationObservation) => number | undefined) =>
+      new Gauge({
+        name,
+        help,
+        labelNames: ['database', 'region'],
+        registers: [this.registry],
+        collect() {
+          this.reset();
+          for (const [id, observation] of replication.observations()) {
+            const database = store.databases.findById(id);
+            const figure = value(observation);
+            if (database && figure !== undefined) this.set({ database: database.name, region: database.region }, figure);
+          }
+        },
+      });
+    replicationGauge('berth_replication_lag_bytes', 'Bytes of changes the standby of an HA database has not made durable yet', (o) => o.lagBytes);
+    replicationGauge('berth_replication_lag_seconds', "How far the standby's applied state is behind, in seconds", (o) => o.lagSeconds);
+    replicationGauge(
+      'berth_replication_synchronous',
+      '1 while every commit of an HA database waits for its standby, 0 while the primary commits alone (degraded)',
+      (o) => (o.synchronous ? 1 : 0),
+    );
   }
 
   observe(record: RequestRecord): void {

@@ -4,6 +4,7 @@ import { hasPendingMaintenance } from '../control/maintenance.js';
 import { validateResourceName } from '../domain/index.js';
 import type { OperationHandler, RequestContext } from '../gateway/pipeline.js';
 import { requireDatabase, requireState, scopeOf, type ServiceContext } from './context.js';
+import { getRelationalDatabaseHighAvailability } from './high-availability.js';
 import { operationShape } from './shapes.js';
 
 /** berth's own operations (target prefix BerthAdmin_20261127.), signed like the rest. */
@@ -16,10 +17,13 @@ export function runPendingMaintenance(context: ServiceContext, request: RequestC
       tip: 'Changes wait for the maintenance window only when sent with applyImmediately=false.',
     });
   }
-  requireState(database, ['available'], 'apply maintenance to');
+  requireState(database, 'maintenance');
   return { operations: [operationShape(context.maintenance.begin(database, 'requested with berth maintenance run'))] };
 }
 
 export function adminHandlers(context: ServiceContext): Map<string, OperationHandler> {
-  return new Map<string, OperationHandler>([['RunPendingMaintenance', (request, input) => runPendingMaintenance(context, request, input)]]);
+  return new Map<string, OperationHandler>([
+    ['RunPendingMaintenance', (request, input) => runPendingMaintenance(context, request, input)],
+    ['GetRelationalDatabaseHighAvailability', (request, input) => getRelationalDatabaseHighAvailability(context, request, input)],
+  ]);
 }

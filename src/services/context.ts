@@ -1,10 +1,12 @@
 import { InvalidInputException, NotFoundException } from '../api/errors.js';
 import type { Backups } from '../control/backups.js';
 import type { Controller } from '../control/controller.js';
+import type { HighAvailabilityMonitor } from '../control/ha/monitor.js';
 import type { Instances } from '../control/instances.js';
 import type { MaintenanceScheduler } from '../control/maintenance.js';
 import type { PortAllocator } from '../control/ports.js';
 import type { EngineRegistry } from '../engines/registry.js';
+import { canBegin, SERVING_STATES, TRANSITIONS, type DatabaseAction } from '../domain/states.js';
 import type { RequestContext } from '../gateway/pipeline.js';
 import type { DatabaseRecord, Scope, Store } from '../store/index.js';
 import type { Clock } from '../util/clock.js';
@@ -24,6 +26,8 @@ export interface ServiceContext {
   instances: Instances;
   ports: PortAllocator;
   cas: CaCatalogue;
+  /** What the high-availability monitor last saw of each database's replication. */
+  replication: Pick<HighAvailabilityMonitor, 'observation'>;
   clock: Clock;
   advertiseHost: string;
   pageSize: number;
@@ -52,11 +56,21 @@ export function requireDatabase(context: ServiceContext, scope: Scope, name: str
   return database;
 }
 
-/** States from which an action may start. */
-export function requireState(database: DatabaseRecord, allowed: readonly string[], action: string): void {
-  if (allowed.includes(database.state)) return;
+/** Refuses an action the database's state does not allow (domain/states.ts), saying which states would. */
+export function requireState(database: DatabaseRecord, action: DatabaseAction): void {
+  if (canBegin(action, database.state)) return;
+  const { from, verb } = TRANSITIONS[action];
   throw new InvalidInputException(
-    `You can't ${action} the database ${database.name} while it is ${database.state}; it must be ${allowed.join(' or ')}.`,
+    `You can't ${verb} the database ${database.name} while it is ${database.state}; it must be ${from.join(' or ')}.`,
+    { code: 'InvalidResourceState', tip: 'Wait for the current operation to finish (GetRelationalDatabase shows the state), then try again.' },
+  );
+}
+
+/** Refuses a call that needs the database's server to answer (parameters, logs) in a state where it may not. */
+export function requireServing(database: DatabaseRecord, verb: string): void {
+  if (SERVING_STATES.includes(database.state)) return;
+  throw new InvalidInputException(
+    `You can't ${verb} the database ${database.name} while it is ${database.state}; it must be ${SERVING_STATES.join(' or ')}.`,
     { code: 'InvalidResourceState', tip: 'Wait for the current operation to finish (GetRelationalDatabase shows the state), then try again.' },
   );
 }

@@ -21,12 +21,13 @@ import {
   validateTags,
   type Engine,
 } from '../domain/index.js';
+import { TRANSITIONS } from '../domain/states.js';
 import type { RequestContext } from '../gateway/pipeline.js';
 import type { DatabaseRecord, Scope } from '../store/index.js';
 import { requireDatabase, requireState, scopeOf, type ServiceContext } from './context.js';
 import { decodePageToken, encodePageToken } from './pagination.js';
 import { launchDatabase } from './launch.js';
-import { beginTransition, TRANSITIONS } from './lifecycle.js';
+import { beginTransition } from './lifecycle.js';
 import { databaseShape, operationShape } from './shapes.js';
 import { assertSnapshotNameFree, newSnapshot, recordSnapshot } from './snapshots.js';
 
@@ -110,7 +111,7 @@ export async function createRelationalDatabase(
     publiclyAccessible: input.publiclyAccessible ?? false,
     tags,
     operationType: 'CreateRelationalDatabase',
-    task: { kind: 'create' },
+    task: { kind: 'create', payload: {} },
   });
 }
 
@@ -150,8 +151,8 @@ export function getRelationalDatabases(
 /** Refuses to remove what a restore in progress still reads. */
 function assertNotRestoring(context: ServiceContext, database: DatabaseRecord): void {
   const restoring = context.store.tasks
-    .pending()
-    .some((task) => task.kind === 'restore' && task.payload.sourceDatabaseId === database.id);
+    .pendingOf('restore')
+    .some((task) => task.payload.kind === 'point-in-time' && task.payload.sourceDatabaseId === database.id);
   if (restoring) {
     throw new InvalidInputException(`A point-in-time restore from ${database.name} is in progress; delete it once the restore has finished.`, {
       code: 'InvalidResourceState',
@@ -177,9 +178,9 @@ export function deleteRelationalDatabase(
     });
   }
   assertNotRestoring(context, database);
-  if (input.skipFinalSnapshot === true) return beginTransition(context, request, database.name, TRANSITIONS.delete);
+  if (input.skipFinalSnapshot === true) return beginTransition(context, request, database.name, 'delete');
 
-  requireState(database, ['available', 'stopped'], 'take a final snapshot of');
+  requireState(database, 'deleteWithFinalSnapshot');
   const snapshotName = validateResourceName(
     input.finalRelationalDatabaseSnapshotName ?? `${database.name}-FinalSnapshot-${context.clock.now().getTime()}`,
     'finalRelationalDatabaseSnapshotName',
@@ -187,7 +188,7 @@ export function deleteRelationalDatabase(
   assertSnapshotNameFree(context, scope, snapshotName);
   const snapshot = newSnapshot(context, database, snapshotName);
   const { operations, task } = context.store.transaction(() => {
-    context.store.databases.update(database.id, { state: 'deleting', desiredRunning: false });
+    context.store.databases.update(database.id, { state: TRANSITIONS.deleteWithFinalSnapshot.during, desiredRunning: false });
     const deletion = context.store.operations.create(scope, {
       resourceName: database.name,
       resourceType: 'RelationalDatabase',

@@ -1,5 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Operation } from '@aws-sdk/client-lightsail';
+import { TRANSITIONS } from '../domain/states.js';
+import type { TaskPayloads } from '../domain/tasks.js';
 import type { DatabaseRecord, Scope } from '../store/index.js';
 import type { TagRecord } from '../store/tags.js';
 import { nowSeconds, type ServiceContext } from './context.js';
@@ -16,13 +18,14 @@ export interface NewDatabase
   password: string;
   tags: TagRecord[];
   operationType: 'CreateRelationalDatabase' | 'CreateRelationalDatabaseFromSnapshot';
-  task: { kind: 'create' | 'restore'; payload?: Record<string, unknown> };
+  task: { kind: 'create'; payload: TaskPayloads['create'] } | { kind: 'restore'; payload: TaskPayloads['restore'] };
 }
 
 /**
- * Records a new database (state creating) with a port of its own, its
- * password, tags, operation and task in one transaction, then hands the task
- * to the control loop.
+ * Records a new database (state creating) with the endpoint port of its
+ * first instance (its primary, whose id is the database's), its password,
+ * tags, operation and task in one transaction, then hands the task to the
+ * control loop. An HA database gets its standby from the task.
  */
 export async function launchDatabase(context: ServiceContext, scope: Scope, fresh: NewDatabase): Promise<{ operations: Operation[] }> {
   const port = await context.ports.allocate();
@@ -45,7 +48,7 @@ export async function launchDatabase(context: ServiceContext, scope: Scope, fres
       engineVersion: fresh.engineVersion,
       masterDatabaseName: fresh.masterDatabaseName,
       masterUsername: fresh.masterUsername,
-      state: 'creating',
+      state: TRANSITIONS[fresh.task.kind].during,
       backupRetentionEnabled: true,
       preferredBackupWindow: fresh.preferredBackupWindow,
       preferredMaintenanceWindow: fresh.preferredMaintenanceWindow,
@@ -61,6 +64,8 @@ export async function launchDatabase(context: ServiceContext, scope: Scope, fres
       // Checked again inside the transaction: two creates of one name may race.
       assertNameFree(context, scope, fresh.name);
       context.store.databases.insert(record);
+      context.store.instances.insert({ id, databaseId: id, availabilityZone: fresh.availabilityZone, port, state: 'provisioning', createdAt });
+      context.store.primaries.create(id, id);
       context.store.passwords.set(id, 'CURRENT', { password: fresh.password, createdAt });
       context.store.tags.put(id, fresh.tags);
       const operation = context.store.operations.create(scope, {
@@ -69,7 +74,10 @@ export async function launchDatabase(context: ServiceContext, scope: Scope, fres
         operationType: fresh.operationType,
         availabilityZone: fresh.availabilityZone,
       });
-      return { operation, task: context.store.tasks.add(id, fresh.task.kind, [operation.id], fresh.task.payload) };
+      const task = fresh.task.kind === 'create'
+        ? context.store.tasks.add(id, 'create', [operation.id], fresh.task.payload)
+        : context.store.tasks.add(id, 'restore', [operation.id], fresh.task.payload);
+      return { operation, task };
     });
     context.controller.submit(task);
     return { operations: [operationShape(operation)] };

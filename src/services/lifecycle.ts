@@ -1,54 +1,45 @@
 import type { Operation } from '@aws-sdk/client-lightsail';
 import { validateResourceName } from '../domain/index.js';
+import { TRANSITIONS } from '../domain/states.js';
+import type { TaskKind } from '../domain/tasks.js';
 import type { RequestContext } from '../gateway/pipeline.js';
-import type { DatabaseChanges } from '../store/databases.js';
 import { requireDatabase, requireState, scopeOf, type ServiceContext } from './context.js';
 import { operationShape } from './shapes.js';
 import { assertSnapshotNameFree, newSnapshot, recordSnapshot } from './snapshots.js';
 
-interface Transition {
-  action: string;
-  from: readonly string[];
-  changes: DatabaseChanges;
-  operationType: string;
-  task: string;
-}
+/** The calls that only move a database through a transition of domain/states.ts. */
+const LIFECYCLE = {
+  start: { operationType: 'StartRelationalDatabase', desiredRunning: true },
+  stop: { operationType: 'StopRelationalDatabase', desiredRunning: false },
+  reboot: { operationType: 'RebootRelationalDatabase', desiredRunning: undefined },
+  delete: { operationType: 'DeleteRelationalDatabase', desiredRunning: false },
+} as const satisfies Partial<Record<TaskKind, { operationType: string; desiredRunning: boolean | undefined }>>;
 
-export const TRANSITIONS = {
-  start: { action: 'start', from: ['stopped'], changes: { state: 'starting', desiredRunning: true }, operationType: 'StartRelationalDatabase', task: 'start' },
-  stop: { action: 'stop', from: ['available'], changes: { state: 'stopping', desiredRunning: false }, operationType: 'StopRelationalDatabase', task: 'stop' },
-  reboot: { action: 'reboot', from: ['available'], changes: { state: 'rebooting' }, operationType: 'RebootRelationalDatabase', task: 'reboot' },
-  delete: {
-    action: 'delete',
-    from: ['available', 'stopped', 'failed'],
-    changes: { state: 'deleting', desiredRunning: false },
-    operationType: 'DeleteRelationalDatabase',
-    task: 'delete',
-  },
-} as const satisfies Record<string, Transition>;
+type LifecycleAction = keyof typeof LIFECYCLE;
 
 /** Records the transition, its operation and its task in one transaction, then hands the task to the controller. */
-export function beginTransition(context: ServiceContext, request: RequestContext, name: string, transition: Transition): { operations: Operation[] } {
+export function beginTransition(context: ServiceContext, request: RequestContext, name: string, action: LifecycleAction): { operations: Operation[] } {
   const scope = scopeOf(request);
   const database = requireDatabase(context, scope, name);
-  requireState(database, transition.from, transition.action);
+  requireState(database, action);
+  const { operationType, desiredRunning } = LIFECYCLE[action];
   const { operation, task } = context.store.transaction(() => {
-    context.store.databases.update(database.id, transition.changes);
+    context.store.databases.update(database.id, { state: TRANSITIONS[action].during, desiredRunning });
     const operation = context.store.operations.create(scope, {
       resourceName: database.name,
       resourceType: 'RelationalDatabase',
-      operationType: transition.operationType,
-      operationDetails: transition.action === 'reboot' ? '' : undefined,
+      operationType,
+      operationDetails: action === 'reboot' ? '' : undefined,
       availabilityZone: database.availabilityZone,
     });
-    return { operation, task: context.store.tasks.add(database.id, transition.task, [operation.id]) };
+    return { operation, task: context.store.tasks.add(database.id, action, [operation.id], {}) };
   });
   context.controller.submit(task);
   return { operations: [operationShape(operation)] };
 }
 
 export function startRelationalDatabase(context: ServiceContext, request: RequestContext, input: { relationalDatabaseName?: string }) {
-  return beginTransition(context, request, input.relationalDatabaseName!, TRANSITIONS.start);
+  return beginTransition(context, request, input.relationalDatabaseName!, 'start');
 }
 
 /** Stops a database, first taking a snapshot when relationalDatabaseSnapshotName is given. */
@@ -57,19 +48,19 @@ export function stopRelationalDatabase(
   request: RequestContext,
   input: { relationalDatabaseName?: string; relationalDatabaseSnapshotName?: string },
 ) {
-  if (input.relationalDatabaseSnapshotName === undefined) return beginTransition(context, request, input.relationalDatabaseName!, TRANSITIONS.stop);
+  if (input.relationalDatabaseSnapshotName === undefined) return beginTransition(context, request, input.relationalDatabaseName!, 'stop');
   const scope = scopeOf(request);
   const name = validateResourceName(input.relationalDatabaseSnapshotName, 'relationalDatabaseSnapshotName');
   const database = requireDatabase(context, scope, input.relationalDatabaseName!);
-  requireState(database, TRANSITIONS.stop.from, 'stop');
+  requireState(database, 'stop');
   assertSnapshotNameFree(context, scope, name);
   const snapshot = newSnapshot(context, database, name);
   const { operations, task } = context.store.transaction(() => {
-    context.store.databases.update(database.id, TRANSITIONS.stop.changes);
+    context.store.databases.update(database.id, { state: TRANSITIONS.stop.during, desiredRunning: false });
     const stop = context.store.operations.create(scope, {
       resourceName: database.name,
       resourceType: 'RelationalDatabase',
-      operationType: TRANSITIONS.stop.operationType,
+      operationType: LIFECYCLE.stop.operationType,
       availabilityZone: database.availabilityZone,
     });
     const operations = [operationShape(stop), ...recordSnapshot(context, database, snapshot, [])];
@@ -81,5 +72,5 @@ export function stopRelationalDatabase(
 }
 
 export function rebootRelationalDatabase(context: ServiceContext, request: RequestContext, input: { relationalDatabaseName?: string }) {
-  return beginTransition(context, request, input.relationalDatabaseName!, TRANSITIONS.reboot);
+  return beginTransition(context, request, input.relationalDatabaseName!, 'reboot');
 }

@@ -7,7 +7,7 @@ import type {
 import { InvalidInputException } from '../api/errors.js';
 import { EngineInputError, type EngineParameter, type ParameterChange } from '../engines/observability.js';
 import type { RequestContext } from '../gateway/pipeline.js';
-import { requireDatabase, requireState, scopeOf, type ServiceContext } from './context.js';
+import { requireDatabase, requireServing, requireState, scopeOf, type ServiceContext } from './context.js';
 import { observe } from './engine-access.js';
 import { pageOf } from './pagination.js';
 import { operationShape } from './shapes.js';
@@ -33,7 +33,7 @@ export async function getRelationalDatabaseParameters(
   input: GetRelationalDatabaseParametersRequest,
 ): Promise<{ parameters: RelationalDatabaseParameter[]; nextPageToken?: string }> {
   const database = requireDatabase(context, scopeOf(request), input.relationalDatabaseName!);
-  requireState(database, ['available', 'backing-up', 'modifying'], 'read the parameters of');
+  requireServing(database, 'read the parameters of');
   const { engine, spec } = observe(context, database);
   const parameters = (await engine.parameters(spec)).map(parameterShape);
   const page = pageOf(request.operation, parameters, input.pageToken, PARAMETERS_PER_PAGE);
@@ -71,7 +71,7 @@ export async function updateRelationalDatabaseParameters(
 ): Promise<{ operations: Operation[] }> {
   const scope = scopeOf(request);
   const database = requireDatabase(context, scope, input.relationalDatabaseName!);
-  requireState(database, ['available'], 'update the parameters of');
+  requireState(database, 'updateParameters');
   const changes = readChanges(input);
   const { engine, spec } = observe(context, database);
   const pending = await context.controller.exclusive(database.id, async () => {
@@ -84,6 +84,9 @@ export async function updateRelationalDatabaseParameters(
       }
       throw error;
     }
+    // The standby of an HA database takes the same parameters (its own files), so that it serves alike once promoted.
+    const standby = context.instances.standby(database);
+    if (standby?.state === 'running') await engine.applyParameters(context.instances.spec(database, standby), changes);
     return engine.pendingRebootParameters(spec);
   });
   const operation = context.store.transaction(() => {

@@ -1,7 +1,7 @@
 import type { CreateRelationalDatabaseFromSnapshotRequest, Operation } from '@aws-sdk/client-lightsail';
 import { InvalidInputException } from '../api/errors.js';
 import { bundleRank, findBundle } from '../catalog/bundles.js';
-import type { RestorePayload } from '../control/snapshot-tasks.js';
+import type { RestorePayload } from '../domain/tasks.js';
 import { resolveWindows, validateResourceName, validateTags } from '../domain/index.js';
 import type { RequestContext } from '../gateway/pipeline.js';
 import type { DatabaseRecord, Scope } from '../store/index.js';
@@ -152,6 +152,6 @@ export async function createRelationalDatabaseFromSnapshot(
     publiclyAccessible: input.publiclyAccessible ?? false,
     tags,
     operationType: 'CreateRelationalDatabaseFromSnapshot',
-    task: { kind: 'restore', payload: { ...origin.payload } },
+    task: { kind: 'restore', payload: origin.payload },
   });
 }

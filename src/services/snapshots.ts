@@ -10,6 +10,7 @@ import type {
 import { InvalidInputException } from '../api/errors.js';
 import { findBundle } from '../catalog/bundles.js';
 import { validateResourceName, validateTags } from '../domain/index.js';
+import { TRANSITIONS } from '../domain/states.js';
 import type { RequestContext } from '../gateway/pipeline.js';
 import type { DatabaseRecord, Scope, SnapshotRecord } from '../store/index.js';
 import type { TagRecord } from '../store/tags.js';
@@ -99,12 +100,12 @@ export function createRelationalDatabaseSnapshot(
   const name = validateResourceName(input.relationalDatabaseSnapshotName, 'relationalDatabaseSnapshotName');
   const tags = validateTags(input.tags ?? []);
   const database = requireDatabase(context, scope, input.relationalDatabaseName!);
-  requireState(database, ['available'], 'snapshot');
+  requireState(database, 'snapshot');
   assertSnapshotNameFree(context, scope, name);
   const snapshot = newSnapshot(context, database, name);
   const { operations, task } = context.store.transaction(() => {
     const operations = recordSnapshot(context, database, snapshot, tags);
-    context.store.databases.update(database.id, { state: 'backing-up' });
+    context.store.databases.update(database.id, { state: TRANSITIONS.snapshot.during });
     const task = context.store.tasks.add(database.id, 'snapshot', operations.map((operation) => operation.id!), { snapshotId: snapshot.id });
     return { operations, task };
   });
@@ -151,7 +152,7 @@ export async function deleteRelationalDatabaseSnapshot(
       code: 'InvalidResourceState',
     });
   }
-  if (context.store.tasks.pending().some((task) => task.kind === 'restore' && task.payload.snapshotId === snapshot.id)) {
+  if (context.store.tasks.pendingOf('restore').some((task) => task.payload.kind === 'snapshot' && task.payload.snapshotId === snapshot.id)) {
     throw new InvalidInputException(`A database is being restored from ${snapshot.name}; delete the snapshot once the restore has finished.`, {
       code: 'InvalidResourceState',
     });

@@ -1,6 +1,7 @@
 import type { Operation, UpdateRelationalDatabaseRequest } from '@aws-sdk/client-lightsail';
 import { InvalidInputException } from '../api/errors.js';
-import type { UpdatePlan } from '../control/update-task.js';
+import { TRANSITIONS } from '../domain/states.js';
+import type { UpdatePlan } from '../domain/tasks.js';
 import { generateMasterPassword, validateMasterPassword, validateWindows, type Engine } from '../domain/index.js';
 import type { RequestContext } from '../gateway/pipeline.js';
 import type { DatabaseChanges, DatabaseRecord, PendingChanges } from '../store/databases.js';
@@ -109,7 +110,7 @@ export function updateRelationalDatabase(
 ): { operations: Operation[] } {
   const scope = scopeOf(request);
   const database = requireDatabase(context, scope, input.relationalDatabaseName!);
-  requireState(database, ['available'], 'update');
+  requireState(database, 'update');
   const decision = decide(context, database, input);
   const engineWork = Object.keys(decision.plan).length > 0;
 
@@ -117,7 +118,7 @@ export function updateRelationalDatabase(
     context.store.databases.update(database.id, {
       ...decision.changes,
       pendingChanges: decision.pending,
-      ...(engineWork ? { state: 'modifying' } : {}),
+      ...(engineWork ? { state: TRANSITIONS.update.during } : {}),
     });
     if (decision.password !== undefined) {
       context.store.passwords.set(database.id, 'PENDING', { password: decision.password, createdAt: nowSeconds(context) });
@@ -129,7 +130,7 @@ export function updateRelationalDatabase(
       availabilityZone: database.availabilityZone,
       status: engineWork ? 'Started' : 'Succeeded',
     });
-    const task = engineWork ? context.store.tasks.add(database.id, 'update', [operation.id], { ...decision.plan }) : undefined;
+    const task = engineWork ? context.store.tasks.add(database.id, 'update', [operation.id], decision.plan) : undefined;
     return { operation, task };
   });
   if (task) context.controller.submit(task);

@@ -7,6 +7,8 @@ export interface AutomaticBackupRecord {
   /** Epoch seconds from which the copy is consistent. */
   consistentAt: number;
   sizeBytes: number;
+  /** The instance it was taken from. */
+  instanceId: string;
 }
 
 /** The automatic backups of each database, oldest first. */
@@ -15,20 +17,21 @@ export class AutomaticBackupRepository {
 
   add(record: AutomaticBackupRecord): void {
     this.db
-      .prepare('INSERT INTO automatic_backups (id, database_id, created_at, consistent_at, size_bytes) VALUES (?, ?, ?, ?, ?)')
-      .run(record.id, record.databaseId, record.createdAt, record.consistentAt, record.sizeBytes);
+      .prepare('INSERT INTO automatic_backups (id, database_id, created_at, consistent_at, size_bytes, instance_id) VALUES (?, ?, ?, ?, ?, ?)')
+      .run(record.id, record.databaseId, record.createdAt, record.consistentAt, record.sizeBytes, record.instanceId);
   }
 
   list(databaseId: string): AutomaticBackupRecord[] {
     const rows = this.db
       .prepare('SELECT * FROM automatic_backups WHERE database_id = ? ORDER BY consistent_at')
-      .all(databaseId) as Array<{ id: string; database_id: string; created_at: number; consistent_at: number; size_bytes: number }>;
+      .all(databaseId) as Array<{ id: string; database_id: string; created_at: number; consistent_at: number; size_bytes: number; instance_id: string | null }>;
     return rows.map((row) => ({
       id: row.id,
       databaseId: row.database_id,
       createdAt: row.created_at,
       consistentAt: row.consistent_at,
       sizeBytes: row.size_bytes,
+      instanceId: row.instance_id ?? row.database_id,
     }));
   }
 

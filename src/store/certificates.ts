@@ -8,17 +8,17 @@ export interface ServerCertificateRecord {
   notAfter: number;
 }
 
-/** The certificate and key each database serves (the key encrypted at rest). */
+/** The certificate and key each instance serves (the key encrypted at rest). */
 export class CertificateRepository {
   constructor(
     private readonly db: Sqlite,
     private readonly box: SecretBox,
   ) {}
 
-  get(databaseId: string): ServerCertificateRecord | undefined {
+  get(instanceId: string): ServerCertificateRecord | undefined {
     const row = this.db
-      .prepare('SELECT ca_certificate_identifier, certificate_pem, key_ciphertext, not_after FROM server_certificates WHERE database_id = ?')
-      .get(databaseId) as
+      .prepare('SELECT ca_certificate_identifier, certificate_pem, key_ciphertext, not_after FROM instance_certificates WHERE instance_id = ?')
+      .get(instanceId) as
       | { ca_certificate_identifier: string; certificate_pem: string; key_ciphertext: string; not_after: number }
       | undefined;
     return (
@@ -31,14 +31,14 @@ export class CertificateRepository {
     );
   }
 
-  set(databaseId: string, record: ServerCertificateRecord): void {
+  set(instanceId: string, record: ServerCertificateRecord): void {
     this.db
       .prepare(
-        `INSERT INTO server_certificates (database_id, ca_certificate_identifier, certificate_pem, key_ciphertext, not_after)
+        `INSERT INTO instance_certificates (instance_id, ca_certificate_identifier, certificate_pem, key_ciphertext, not_after)
          VALUES (?, ?, ?, ?, ?)
-         ON CONFLICT (database_id) DO UPDATE SET ca_certificate_identifier = excluded.ca_certificate_identifier,
+         ON CONFLICT (instance_id) DO UPDATE SET ca_certificate_identifier = excluded.ca_certificate_identifier,
            certificate_pem = excluded.certificate_pem, key_ciphertext = excluded.key_ciphertext, not_after = excluded.not_after`,
       )
-      .run(databaseId, record.caCertificateIdentifier, record.certificatePem, this.box.seal(record.keyPem), record.notAfter);
+      .run(instanceId, record.caCertificateIdentifier, record.certificatePem, this.box.seal(record.keyPem), record.notAfter);
   }
 }

@@ -1,3 +1,4 @@
+import type { DatabaseState } from '../domain/states.js';
 import type { Sqlite } from './database.js';
 
 export interface Scope {
@@ -19,7 +20,9 @@ export interface DatabaseRecord {
   arn: string;
   supportCode: string;
   createdAt: number;
+  /** Where the primary runs; after a failover, the former standby's zone. */
   availabilityZone: string;
+  /** Where the standby of an HA database runs (null for a standard bundle). */
   secondaryAvailabilityZone: string | null;
   blueprintId: string;
   bundleId: string;
@@ -27,13 +30,14 @@ export interface DatabaseRecord {
   engineVersion: string;
   masterDatabaseName: string;
   masterUsername: string;
-  state: string;
+  state: DatabaseState;
   backupRetentionEnabled: boolean;
   preferredBackupWindow: string;
   preferredMaintenanceWindow: string;
   publiclyAccessible: boolean;
   caCertificateIdentifier: string;
   parameterApplyStatus: string;
+  /** The endpoint's port (masterEndpoint.port): the primary instance listens on it. */
   port: number;
   desiredRunning: boolean;
   pendingChanges: PendingChanges;
@@ -56,7 +60,7 @@ interface DatabaseRow {
   engine_version: string;
   master_database_name: string;
   master_username: string;
-  state: string;
+  state: DatabaseState;
   backup_retention_enabled: number;
   preferred_backup_window: string;
   preferred_maintenance_window: string;
@@ -103,6 +107,8 @@ function fromRow(row: DatabaseRow): DatabaseRecord {
 /** Columns a caller may change after creation, by record field. */
 const UPDATABLE = {
   state: 'state',
+  availabilityZone: 'availability_zone',
+  secondaryAvailabilityZone: 'secondary_availability_zone',
   backupRetentionEnabled: 'backup_retention_enabled',
   preferredBackupWindow: 'preferred_backup_window',
   preferredMaintenanceWindow: 'preferred_maintenance_window',

@@ -1,12 +1,15 @@
 import path from 'node:path';
 import { AutomaticBackupRepository } from './automatic-backups.js';
 import { CertificateRepository } from './certificates.js';
+import { DatabaseSecretRepository } from './database-secrets.js';
 import { openStore, type Sqlite } from './database.js';
 import { DatabaseRepository } from './databases.js';
 import { EventRepository } from './events.js';
+import { InstanceRepository } from './instances.js';
 import { MetricRepository } from './metrics.js';
 import { OperationRepository } from './operations.js';
 import { PasswordRepository } from './passwords.js';
+import { PrimaryRepository } from './primaries.js';
 import { SecretBox } from './secret-box.js';
 import { SettingsRepository } from './settings.js';
 import { SnapshotRepository } from './snapshots.js';
@@ -15,11 +18,16 @@ import { TaskRepository } from './tasks.js';
 
 export type { Scope, DatabaseRecord } from './databases.js';
 export type { OperationRecord } from './operations.js';
+export type { InstanceRecord, InstanceRole, InstanceState } from './instances.js';
+export type { PrimaryRecord } from './primaries.js';
 export type { SnapshotRecord } from './snapshots.js';
 
 /** All repositories over one SQLite connection. */
 export class Store {
   readonly databases: DatabaseRepository;
+  readonly instances: InstanceRepository;
+  readonly primaries: PrimaryRepository;
+  readonly secrets: DatabaseSecretRepository;
   readonly operations: OperationRepository;
   readonly tags: TagRepository;
   readonly passwords: PasswordRepository;
@@ -37,6 +45,9 @@ export class Store {
     now: () => number,
   ) {
     this.databases = new DatabaseRepository(sqlite);
+    this.instances = new InstanceRepository(sqlite);
+    this.primaries = new PrimaryRepository(sqlite, now);
+    this.secrets = new DatabaseSecretRepository(sqlite, box);
     this.operations = new OperationRepository(sqlite, now);
     this.tags = new TagRepository(sqlite);
     this.passwords = new PasswordRepository(sqlite, box);

@@ -160,4 +160,55 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX metric_samples_by_database ON metric_samples (database_id, metric, at);
   `,
+  `
+  -- A database is served by instances: one, or a primary and a standby (HA bundles).
+  -- Each has its own zone, port, data dir (databases/<instance id>) and certificate.
+  CREATE TABLE instances (
+    id                 TEXT PRIMARY KEY,
+    database_id        TEXT NOT NULL REFERENCES databases(id) ON DELETE CASCADE,
+    availability_zone  TEXT NOT NULL,
+    port               INTEGER NOT NULL,
+    state              TEXT NOT NULL,
+    created_at         REAL NOT NULL
+  );
+  CREATE INDEX instances_by_database ON instances (database_id);
+  -- Until now each database was one server whose data dir carried the database's id.
+  INSERT INTO instances (id, database_id, availability_zone, port, state, created_at)
+    SELECT id, id, availability_zone, port, CASE desired_running WHEN 1 THEN 'running' ELSE 'stopped' END, created_at FROM databases;
+
+  -- Which instance is the primary, with a generation that grows at every change.
+  CREATE TABLE primaries (
+    database_id             TEXT PRIMARY KEY REFERENCES databases(id) ON DELETE CASCADE,
+    instance_id             TEXT NOT NULL,
+    generation              INTEGER NOT NULL,
+    synchronous_standby_id  TEXT,
+    changed_at              REAL NOT NULL
+  );
+  INSERT INTO primaries (database_id, instance_id, generation, synchronous_standby_id, changed_at)
+    SELECT id, id, 1, NULL, created_at FROM databases;
+
+  -- Server certificates belong to instances now.
+  CREATE TABLE instance_certificates (
+    instance_id                TEXT PRIMARY KEY REFERENCES instances(id) ON DELETE CASCADE,
+    ca_certificate_identifier  TEXT NOT NULL,
+    certificate_pem            TEXT NOT NULL,
+    key_ciphertext             TEXT NOT NULL,
+    not_after                  REAL NOT NULL
+  );
+  INSERT INTO instance_certificates SELECT database_id, ca_certificate_identifier, certificate_pem, key_ciphertext, not_after
+    FROM server_certificates;
+  DROP TABLE server_certificates;
+
+  -- Secrets of a database that are not the master user's: the replication account's password.
+  CREATE TABLE database_secrets (
+    database_id  TEXT NOT NULL REFERENCES databases(id) ON DELETE CASCADE,
+    name         TEXT NOT NULL,
+    ciphertext   TEXT NOT NULL,
+    PRIMARY KEY (database_id, name)
+  );
+
+  -- The instance an automatic backup was taken from (a standby's, for HA): whose archive a restore replays.
+  ALTER TABLE automatic_backups ADD COLUMN instance_id TEXT;
+  UPDATE automatic_backups SET instance_id = database_id;
+  `,
 ];

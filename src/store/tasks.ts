@@ -1,12 +1,15 @@
+import { isTaskKind, type Task, type TaskKind, type TaskOf, type TaskPayloads } from '../domain/tasks.js';
 import type { Sqlite } from './database.js';
 
-export interface TaskRecord {
+export type { Task as TaskRecord };
+
+interface TaskRow {
   seq: number;
-  databaseId: string;
+  database_id: string;
   kind: string;
-  payload: Record<string, unknown>;
-  operationIds: string[];
-  createdAt: number;
+  payload: string;
+  operation_ids: string;
+  created_at: number;
 }
 
 /** The control loop's durable queue: what must still happen, surviving a crash. */
@@ -16,31 +19,35 @@ export class TaskRepository {
     private readonly now: () => number,
   ) {}
 
-  add(databaseId: string, kind: string, operationIds: readonly string[], payload: Record<string, unknown> = {}): TaskRecord {
+  add<K extends TaskKind>(databaseId: string, kind: K, operationIds: readonly string[], payload: TaskPayloads[K]): TaskOf<K> {
     const createdAt = this.now();
     const info = this.db
       .prepare('INSERT INTO tasks (database_id, kind, payload, operation_ids, created_at) VALUES (?, ?, ?, ?, ?)')
       .run(databaseId, kind, JSON.stringify(payload), JSON.stringify(operationIds), createdAt);
-    return { seq: Number(info.lastInsertRowid), databaseId, kind, payload, operationIds: [...operationIds], createdAt };
+    return { seq: Number(info.lastInsertRowid), databaseId, kind, payload, operationIds: [...operationIds], createdAt } as TaskOf<K>;
   }
 
-  pending(): TaskRecord[] {
-    const rows = this.db.prepare('SELECT * FROM tasks ORDER BY seq').all() as Array<{
-      seq: number;
-      database_id: string;
-      kind: string;
-      payload: string;
-      operation_ids: string;
-      created_at: number;
-    }>;
-    return rows.map((row) => ({
-      seq: row.seq,
-      databaseId: row.database_id,
-      kind: row.kind,
-      payload: JSON.parse(row.payload) as Record<string, unknown>,
-      operationIds: JSON.parse(row.operation_ids) as string[],
-      createdAt: row.created_at,
-    }));
+  /** Every task still to run, oldest first (rows of a kind this berth does not know are left out). */
+  pending(): Task[] {
+    const rows = this.db.prepare('SELECT * FROM tasks ORDER BY seq').all() as TaskRow[];
+    return rows.flatMap((row) => {
+      if (!isTaskKind(row.kind)) return [];
+      return [
+        {
+          seq: row.seq,
+          databaseId: row.database_id,
+          kind: row.kind,
+          payload: JSON.parse(row.payload),
+          operationIds: JSON.parse(row.operation_ids) as string[],
+          createdAt: row.created_at,
+        } as Task,
+      ];
+    });
+  }
+
+  /** The pending tasks of `kind`. */
+  pendingOf<K extends TaskKind>(kind: K): TaskOf<K>[] {
+    return this.pending().filter((task): task is TaskOf<K> => task.kind === kind);
   }
 
   hasPending(databaseId: string): boolean {

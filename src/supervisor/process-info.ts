@@ -88,3 +88,57 @@ export async function processPssBytes(pid: number): Promise<number> {
     return 0;
   }
 }
+
+/** Processes whose working directory is `dir` or lies under it. */
+export async function processesUnder(dir: string): Promise<number[]> {
+  const prefix = dir.endsWith('/') ? dir : `${dir}/`;
+  const found: number[] = [];
+  for (const pid of await listProcessIds()) {
+    if (pid === process.pid) continue;
+    const cwd = await processCwd(pid);
+    if (cwd !== undefined && (cwd === dir || cwd.startsWith(prefix)) && (await isProcessAlive(pid))) found.push(pid);
+  }
+  return found;
+}
+
+function kill(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(pid, signal);
+  } catch {
+    // gone already
+  }
+}
+
+/**
+ * SIGKILL a server at once: `pid` (stopped or not), then every process still
+ * working in `dir` (its children: PostgreSQL's backends are their own process
+ * groups and outlive a postmaster that is merely stopped), until none is
+ * left. Throws when something survives `timeoutMs`.
+ */
+export async function killInstanceProcesses(pid: number | undefined, dir: string, timeoutMs = 10_000): Promise<void> {
+  if (pid !== undefined) kill(pid, 'SIGKILL');
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const left = await processesUnder(dir);
+    if (pid !== undefined && (await isProcessAlive(pid)) && !left.includes(pid)) left.push(pid);
+    if (left.length === 0) return;
+    if (Date.now() >= deadline) throw new Error(`processes ${left.join(', ')} of ${dir} survived SIGKILL`);
+    for (const survivor of left) kill(survivor, 'SIGKILL');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+/** SIGTERM, then SIGKILL what is left after 10 s; resolves when all are gone (or after 10 s more). */
+export async function terminateProcesses(pids: number[]): Promise<void> {
+  for (const signal of ['SIGTERM', 'SIGKILL'] as const) {
+    for (const pid of pids) {
+      kill(pid, signal);
+    }
+    const deadline = Date.now() + 10_000;
+    while (Date.now() < deadline) {
+      const alive = await Promise.all(pids.map((pid) => isProcessAlive(pid)));
+      if (!alive.some(Boolean)) return;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+}

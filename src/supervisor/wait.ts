@@ -28,3 +28,12 @@ export class SerialQueue {
     return result;
   }
 }
+
+/** `work`'s result, or an error naming `what` once `timeoutMs` passed first (the work itself goes on). */
+export function withTimeout<T>(work: Promise<T>, timeoutMs: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not answer within ${timeoutMs} ms`)), timeoutMs);
+  });
+  return Promise.race([work, expired]).finally(() => clearTimeout(timer));
+}

@@ -20,6 +20,8 @@ export interface StoreState {
   tasks: string[];
   masterPasswords: string[];
   serverCertificates: string[];
+  instances: string[];
+  primaries: string[];
   /** Database and snapshot directories, and digests of each instance's configuration files. */
   files: string[];
 }
@@ -97,7 +99,9 @@ export class StoreView {
         },
         tasks: rows('SELECT seq, database_id, kind, payload, operation_ids FROM tasks ORDER BY seq'),
         masterPasswords: rows('SELECT database_id, version, ciphertext, created_at FROM master_passwords ORDER BY database_id, version'),
-        serverCertificates: rows('SELECT database_id, ca_certificate_identifier, not_after FROM server_certificates ORDER BY database_id'),
+        serverCertificates: rows('SELECT instance_id, ca_certificate_identifier, not_after FROM instance_certificates ORDER BY instance_id'),
+        instances: rows('SELECT id, database_id, availability_zone, port, state FROM instances ORDER BY id'),
+        primaries: rows('SELECT database_id, instance_id, generation, synchronous_standby_id FROM primaries ORDER BY database_id'),
       };
     })();
   }
@@ -134,7 +138,9 @@ export function diffStates(before: StoreState, after: StoreState): string[] {
   list('operations', before.operations.digest, after.operations.digest);
   list('tasks', before.tasks, after.tasks);
   list('master_passwords', before.masterPasswords, after.masterPasswords);
-  list('server_certificates', before.serverCertificates, after.serverCertificates);
+  list('instance_certificates', before.serverCertificates, after.serverCertificates);
+  list('instances', before.instances, after.instances);
+  list('primaries', before.primaries, after.primaries);
   list('files', before.files, after.files);
   return problems;
 }

@@ -32,6 +32,8 @@ export class BerthProcess {
   readonly region: string;
   url = '';
   output = '';
+  /** What the processes before the last restart printed. */
+  earlierOutput = '';
   private child: ChildProcess | undefined;
   private readonly databasePorts: string;
 
@@ -76,6 +78,7 @@ export class BerthProcess {
   }
 
   async launch(): Promise<void> {
+    this.earlierOutput += this.output;
     this.output = '';
     const args = [
       BERTH_BIN,

@@ -47,6 +47,19 @@ export async function destroyForSure(driver: EngineDriver, spec: InstanceSpec): 
   }
 }
 
+/** The end of a conformance suite: its subject, its TLS fixture and its temp dir, each even when another fails. */
+export async function releaseSuite(subject: { cleanup(): Promise<void> } | undefined, tls: ConformanceTls | undefined, baseDir: string): Promise<void> {
+  try {
+    await subject?.cleanup();
+  } finally {
+    try {
+      await tls?.cleanup();
+    } finally {
+      if (baseDir) await fs.rm(baseDir, { recursive: true, force: true });
+    }
+  }
+}
+
 export interface DriverFixture<D extends EngineDriver & EngineBackups> {
   readonly rootDir: string;
   readonly driver: D;

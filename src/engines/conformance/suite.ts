@@ -10,7 +10,7 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, type TestContext } from 'vitest';
 import type { ConformanceTls } from './tls.js';
 import type { EngineDriver, InstanceSpec, VerifyOptions } from '../driver.js';
-import { destroyForSure, makeTestRoot, testSpec } from './instances.js';
+import { destroyForSure, makeTestRoot, releaseSuite, testSpec } from './instances.js';
 import { listeningAddresses, waitUntil } from './net.js';
 
 /** A SQL session as the master user; must swallow asynchronous errors (server killed under it). */
@@ -73,17 +73,7 @@ export function describeDriverConformance(
       for (const spec of created.splice(0)) await destroyForSure(s().driver, spec);
     });
 
-    afterAll(async () => {
-      try {
-        await subject?.cleanup();
-      } finally {
-        try {
-          await tls?.cleanup();
-        } finally {
-          if (baseDir) await fs.rm(baseDir, { recursive: true, force: true });
-        }
-      }
-    });
+    afterAll(() => releaseSuite(subject, tls, baseDir));
 
     /** A fresh spec (not yet provisioned), torn down after the case. */
     async function newSpec(overrides: Partial<InstanceSpec> = {}): Promise<InstanceSpec> {

@@ -41,6 +41,7 @@ import type { MysqlBackupHost } from './backup-host.js';
 import { backupPosition } from './backup.js';
 import { binlogName, binlogNumber, readBinlogHead } from './binlog.js';
 import type { MysqlInstancePaths } from './instance-paths.js';
+import { waitAppliedFetched } from './replication.js';
 
 export { FLUSH_STATE_FILE, isArchived };
 
@@ -254,6 +255,8 @@ export async function flushArchive(host: MysqlBackupHost, spec: InstanceSpec, ar
   return host.withAdmin(spec, async (c) => {
     await assertBinlogOn(c, 'nothing can be archived');
     const flushedAt = new Date();
+    // A standby's binary log holds a commit once it has applied it.
+    await waitAppliedFetched(c, 10_000);
     const vars = await globalVariables(c, ['gtid_binlog_pos', 'server_id']);
     const gtid = vars.get('gtid_binlog_pos') ?? '';
     const serverId = Number(vars.get('server_id'));

@@ -75,7 +75,22 @@ export interface MyCnfInput {
   basedir: string;
   /** Binary logs are being archived (setArchiving): the server must never expire them itself. */
   archiving?: boolean;
+  /** The instance's part in replication (replication.ts); absent: a primary that commits alone. */
+  replication?: ReplicationRole;
 }
+
+/** A standby (read-only, replicating) or a primary whose commits wait for a semi-synchronous standby, or not. */
+export interface ReplicationRole {
+  standby: boolean;
+  synchronous: boolean;
+}
+
+/**
+ * How long a semi-synchronous commit waits for the standby's acknowledgement
+ * before MariaDB would go on alone (ms). As good as forever: berth decides
+ * when the primary commits alone (setSynchronousStandby), with an event.
+ */
+export const SEMI_SYNC_WAIT_MS = 4_294_967_295;
 
 /** Binary log files are closed (and become archivable) at this size, besides every flushArchive. */
 export const MAX_BINLOG_BYTES = 64 * MB;
@@ -98,7 +113,7 @@ export function serverIdFor(dataDir: string): number {
   return (n % 0xfffffffe) + 1;
 }
 
-export function serverSettings({ spec, paths: p, basedir, archiving = false }: MyCnfInput): ServerSetting[] {
+export function serverSettings({ spec, paths: p, basedir, archiving = false, replication }: MyCnfInput): ServerSetting[] {
   const mem = memorySettings(spec.ramSizeInGb);
   const restart = (name: string, value: SettingValue, variable?: string): ServerSetting =>
     ({ name, value, apply: 'restart', ...(variable ? { variable } : {}) });
@@ -146,6 +161,19 @@ export function serverSettings({ spec, paths: p, basedir, archiving = false }: M
     dynamic('sync_binlog', 1),
     dynamic('max_binlog_size', MAX_BINLOG_BYTES),
     dynamic('binlog_expire_logs_seconds', archiving ? 0 : UNARCHIVED_BINLOG_EXPIRE_SECONDS),
+    // Replication (high availability): GTID-based, semi-synchronous after the binary log sync,
+    // so an acknowledged commit is in the standby's relay log. A standby logs what it applies
+    // (its binary log goes on seamlessly when it is promoted) and is read-only; the relay log
+    // is named after the instance, not the host name.
+    restart('log_slave_updates', true),
+    restart('relay_log', p.relayLogBase),
+    restart('relay_log_index', `${p.relayLogBase}.index`),
+    restart('skip_slave_start', !(replication?.standby ?? false)),
+    dynamic('read_only', replication?.standby ?? false),
+    dynamic('rpl_semi_sync_slave_enabled', true),
+    dynamic('rpl_semi_sync_master_wait_point', 'AFTER_SYNC'),
+    dynamic('rpl_semi_sync_master_timeout', SEMI_SYNC_WAIT_MS),
+    dynamic('rpl_semi_sync_master_enabled', replication?.synchronous ?? false),
   ];
 }
 

@@ -26,7 +26,7 @@ export async function copyTemplateToDatadir(user: OsUser, template: string, p: M
 
 /** The directories the server writes to, owned by the service user, 0700. */
 export async function makeInstanceDirs(user: OsUser, p: MysqlInstancePaths): Promise<void> {
-  for (const dir of [p.tlsDir, p.logDir, p.secureFileDir, p.tmpDir, p.runDir, p.binlogDir]) await mkdirOwnedBy(user, dir, 0o700);
+  for (const dir of [p.tlsDir, p.logDir, p.secureFileDir, p.tmpDir, p.runDir, p.binlogDir, path.dirname(p.relayLogBase)]) await mkdirOwnedBy(user, dir, 0o700);
 }
 
 /**

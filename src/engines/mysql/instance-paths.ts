@@ -9,6 +9,9 @@
  *   <dataDir>/binlog/         binary logs (mariadb-bin.NNNNNN) and their index: the source of
  *                             the continuous archive, outside the datadir so a backup never carries them
  *   <dataDir>/archiving.json  where setArchiving archives into (absent: archiving off)
+ *   <dataDir>/replication.json  the instance's part in replication (absent: a primary alone)
+ *   <dataDir>/replication-ca.pem  the CAs a standby verifies its primary against
+ *   <dataDir>/relay/          a standby's relay logs
  *   <dataDir>/tls/            server certificate and key
  *   <dataDir>/log/            error log, general and slow query logs
  *   <dataDir>/files/          secure_file_priv: the only place FILE may touch
@@ -36,6 +39,14 @@ export interface MysqlInstancePaths {
   binlogIndex: string;
   /** setArchiving's record of the archive directory (absent when archiving is off). */
   archiveStateFile: string;
+  /** replication.ts's record of the instance's role (absent: a primary that commits alone). */
+  replicationStateFile: string;
+  /** The CAs a standby verifies its primary's certificate against. */
+  replicationCaFile: string;
+  /** Where an online copy of the primary is built before it becomes a standby's datadir. */
+  standbyClone: string;
+  /** relay_log: the base name of a standby's relay logs (outside the datadir: no backup carries them). */
+  relayLogBase: string;
   tlsDir: string;
   certFile: string;
   keyFile: string;
@@ -87,6 +98,10 @@ export function mysqlInstancePaths(spec: Pick<InstanceSpec, 'dataDir'>): MysqlIn
     binlogBase: path.join(binlogDir, BINLOG_BASENAME),
     binlogIndex: path.join(binlogDir, `${BINLOG_BASENAME}.index`),
     archiveStateFile: path.join(dataDir, 'archiving.json'),
+    replicationStateFile: path.join(dataDir, 'replication.json'),
+    replicationCaFile: path.join(dataDir, 'replication-ca.pem'),
+    standbyClone: path.join(dataDir, '.standby-clone'),
+    relayLogBase: path.join(dataDir, 'relay', 'relay-bin'),
     tlsDir,
     certFile: path.join(tlsDir, 'server-cert.pem'),
     keyFile: path.join(tlsDir, 'server-key.pem'),

@@ -8,6 +8,7 @@ import type mysql from 'mysql2/promise';
 import type { InstanceSpec } from '../driver.js';
 import { globalVariables, quoteString } from './admin-connection.js';
 import { readArchiveState } from './archive.js';
+import { readReplicationRole } from './replication.js';
 import { displayValue, parseMyCnf, sameValue, serverSettings, type ServerSetting } from './config-files.js';
 import type { MysqlInstancePaths } from './instance-paths.js';
 import { controlledBecause } from './parameter-policy.js';
@@ -25,8 +26,9 @@ export type AdminSession = <T>(use: (connection: mysql.Connection) => Promise<T>
  */
 export async function instanceSettings(spec: InstanceSpec, p: MysqlInstancePaths, server: MariadbServer): Promise<ServerSetting[]> {
   const archiving = (await readArchiveState(p)) !== undefined;
+  const replication = await readReplicationRole(p);
   const overridden = new Set((await readPersistedParameters(p.parametersCnf)).flatMap((x) => [x.name, x.option]));
-  return serverSettings({ spec, paths: p, basedir: server.basedir, archiving })
+  return serverSettings({ spec, paths: p, basedir: server.basedir, archiving, replication })
     .filter((s) => controlledBecause(s.name) !== undefined || !overridden.has(s.name));
 }
 

@@ -34,14 +34,15 @@ export function masterConnectionOptions(
   };
 }
 
-/** Connect, `SELECT 1`, close; throws with the reason. */
+/** Connect, `SELECT 1` (with `writable`: the server must not be read-only, as a standby is), close; throws with the reason. */
 export function verifyMasterConnection(spec: MasterTarget, options: VerifyOptions): Promise<void> {
   return verifyMasterSession(spec, options, async () => {
     let connection: mysql.Connection | undefined;
     try {
       connection = await mysql.createConnection(masterConnectionOptions(spec, options));
       connection.on('error', () => undefined);
-      await connection.query('SELECT 1');
+      const [rows] = await connection.query<mysql.RowDataPacket[]>('SELECT @@global.read_only AS readOnly');
+      if (options.writable && Number(rows[0]?.readOnly) !== 0) throw new Error('the server is read-only (a standby)');
     } finally {
       await connection?.end().catch(() => connection?.destroy());
     }

@@ -19,6 +19,7 @@ import type { BackupManifest, EngineBackups, RestoreSource } from '../backup.js'
 import type {
   EngineBlueprint, EngineDriver, InstanceSpec, RunningState, TlsMaterial, VerifyOptions,
 } from '../driver.js';
+import type { EngineReplication, ReplicationLink, StandbyState } from '../replication.js';
 import type {
   EngineObservability, EngineParameter, EngineStats, LogPage, LogQuery, ParameterChange,
 } from '../observability.js';
@@ -38,6 +39,7 @@ import { assertServesTls, reloadServedCertificate } from './instance-tls.js';
 import { MariadbInstallation, type MariadbInstallationOptions, type PreparedMariadb } from './mariadb-installation.js';
 import { createMariadbdProcess, mariadbLogTail, runningMariadbdPid } from './mariadbd-process.js';
 import { verifyMasterConnection } from './master-connection.js';
+import * as replication from './replication.js';
 import { restoreInstance } from './restore.js';
 import type { ServerDiscovery } from './server-binaries.js';
 import { adminAccountName } from './template.js';
@@ -59,10 +61,13 @@ export interface MysqlDriverOptions extends MariadbInstallationOptions {
   tlsReloadTimeoutMs?: number;
   /** Start → ready limit of a restored server. Default 1 h. */
   restoreReadyTimeoutMs?: number;
+  /** How long a standby may take to replicate, a promotion to apply what it received. Default 60 s. */
+  standbyTimeoutMs?: number;
 }
 
-export class MysqlDriver implements EngineDriver, EngineBackups, EngineObservability {
+export class MysqlDriver implements EngineDriver, EngineBackups, EngineObservability, EngineReplication {
   readonly engine = 'mysql' as const;
+  readonly archiveLayout = 'per-instance' as const;
   readonly rootDir: string;
   /** The MariaDB account berth administers through (named like berth's OS user). */
   readonly adminAccount = adminAccountName();
@@ -266,6 +271,61 @@ export class MysqlDriver implements EngineDriver, EngineBackups, EngineObservabi
   /** Run `use` with an admin connection over the instance's private socket. */
   withAdmin<T>(spec: Pick<InstanceSpec, 'dataDir'>, use: (connection: mysql.Connection) => Promise<T>): Promise<T> {
     return withAdminConnection({ socket: this.paths(spec).socket, account: this.adminAccount }, use);
+  }
+
+  // ---- EngineReplication: replication.ts does the work ----
+
+  private replicationOptions() {
+    return { streamTimeoutMs: this.options.standbyTimeoutMs ?? 60_000 };
+  }
+
+  buildStandby(primary: InstanceSpec, standby: InstanceSpec, tls: TlsMaterial, link: ReplicationLink): Promise<void> {
+    return this.queues.run(standby, () =>
+      step(`building mysql standby ${standby.id} of ${primary.id}`, () => replication.buildStandby(this.backupHost(), primary, standby, tls, link, this.replicationOptions())),
+    );
+  }
+
+  followPrimary(standby: InstanceSpec, primary: InstanceSpec, link: ReplicationLink): Promise<void> {
+    return this.queues.run(standby, () =>
+      step(`pointing mysql standby ${standby.id} at ${primary.id}`, () => replication.followPrimary(this.backupHost(), standby, link, this.replicationOptions())),
+    );
+  }
+
+  setSynchronousStandby(primary: InstanceSpec, standby: InstanceSpec | undefined): Promise<void> {
+    const what = standby === undefined ? `letting mysql instance ${primary.id} commit alone` : `making ${standby.id} the synchronous standby of mysql instance ${primary.id}`;
+    return this.queues.run(primary, () =>
+      step(what, () => replication.setSynchronousStandby(this.backupHost(), primary, standby, this.replicationOptions().streamTimeoutMs)),
+    );
+  }
+
+  standbyState(primary: InstanceSpec, standby: InstanceSpec): Promise<StandbyState> {
+    return step(`reading the replication of mysql instance ${primary.id}`, () => replication.standbyState(this.backupHost(), primary, standby));
+  }
+
+  /** Nothing to forget: a MariaDB primary holds nothing for a standby that is gone. */
+  async forgetStandbys(_primary: InstanceSpec, _keep: string | undefined): Promise<void> {}
+
+  async probe(spec: InstanceSpec, timeoutMs: number): Promise<void> {
+    await withAdminConnection(
+      { socket: this.paths(spec).socket, account: this.adminAccount },
+      (c) => c.query({ sql: 'SELECT 1', timeout: timeoutMs }),
+      { connectTimeoutMs: timeoutMs },
+    );
+  }
+
+  isStandby(spec: InstanceSpec): Promise<boolean> {
+    return replication.isStandby(this.backupHost(), spec);
+  }
+
+  promote(standby: InstanceSpec): Promise<void> {
+    return this.queues.run(standby, () =>
+      step(`promoting mysql standby ${standby.id}`, () => replication.promote(this.backupHost(), standby, this.replicationOptions().streamTimeoutMs)),
+    );
+  }
+
+  fence(spec: InstanceSpec): Promise<void> {
+    // Not queued: a fence must not wait behind work on a server that hangs.
+    return step(`fencing mysql instance ${spec.id}`, () => replication.fence(this.backupHost(), spec));
   }
 
   // ---- EngineObservability ----

@@ -4,33 +4,23 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import mysql from 'mysql2/promise';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { describeDriverConformance, type ConformanceSubject } from '../conformance/suite.js';
-import { driverFixture, makeTestRoot } from '../conformance/instances.js';
+import { describeDriverConformance } from '../conformance/suite.js';
+import { driverFixture } from '../conformance/instances.js';
 import { freeLoopbackPort } from '../conformance/net.js';
 import { createOpensslTls, type ConformanceTls } from '../conformance/tls.js';
 import { describeWhenAvailable } from '../conformance/prerequisites.js';
 import type { InstanceSpec, TlsMaterial } from '../driver.js';
 import { globalVariables } from './admin-connection.js';
 import { masterConnectionOptions } from './master-connection.js';
+import { conformanceSubject, MARIADB_BLUEPRINT, missingMariadb, openMaster } from './test-subject.js';
 import { MysqlDriver } from './mysql-driver.js';
 import { nativePasswordHash } from './native-password.js';
 import { templateDir } from './template.js';
 
 const execFileAsync = promisify(execFile);
 
-/** Temp dirs carry the test run's id, so the global teardown can sweep what a crashed run left. */
-const makeRootDir = () => makeTestRoot('mysql');
-
-async function openMaster(spec: InstanceSpec, options: { host: string; caPem: string; password: string }) {
-  const connection = await mysql.createConnection(masterConnectionOptions(spec, options));
-  connection.on('error', () => undefined); // the server may be killed under an open session
-  return connection;
-}
-
-const discovery = new MysqlDriver({ rootDir: '/nonexistent' }).discovery();
-const blueprint = new MysqlDriver({ rootDir: '/nonexistent' }).blueprints()[0];
-
-const missing = !discovery.found ? discovery.reason : blueprint ? undefined : 'no MariaDB blueprint';
+const blueprint = MARIADB_BLUEPRINT;
+const missing = missingMariadb;
 
 describeWhenAvailable('MysqlDriver (MariaDB)', missing, () => {
   const { blueprintId, engineVersion } = blueprint!;
@@ -50,28 +40,7 @@ describe('MysqlDriver blueprints', () => {
   });
 });
 
-describeDriverConformance(`mysql ${blueprintId} (MariaDB ${engineVersion})`, async (): Promise<ConformanceSubject> => {
-  const rootDir = await makeRootDir();
-  const driver = new MysqlDriver({ rootDir });
-  return {
-    driver,
-    blueprintId,
-    connect: async (spec, options) => {
-      const connection = await openMaster(spec, options);
-      return {
-        query: async (sql) => (await connection.query<mysql.RowDataPacket[]>(sql))[0] as Array<Record<string, unknown>>,
-        end: () => connection.end().catch(() => connection.destroy()),
-      };
-    },
-    reopen: () => new MysqlDriver({ rootDir }),
-    writeStalePidFile: (spec, pid) => fs.writeFile(driver.paths(spec).pidFile, `${pid}\n`),
-    socketDir: (spec) => {
-      const p = driver.paths(spec);
-      return { dir: p.runDir, inTmp: p.runDirInTmp };
-    },
-    cleanup: () => fs.rm(rootDir, { recursive: true, force: true }),
-  };
-}, createOpensslTls);
+describeDriverConformance(`mysql ${blueprintId} (MariaDB ${engineVersion})`, conformanceSubject, createOpensslTls);
 
 describe(`MysqlDriver specifics (${blueprintId})`, () => {
   const password = 'specific-Pass-1';

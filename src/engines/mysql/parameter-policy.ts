@@ -45,6 +45,11 @@ export const BERTH_CONTROLLED: ReadonlyMap<string, string> = new Map([
     'log_bin', 'log_bin_basename', 'log_bin_index', 'log_bin_compress', 'binlog_format', 'binlog_checksum', 'sync_binlog',
     'binlog_expire_logs_seconds', 'expire_logs_days', 'max_binlog_size', 'server_id', 'encrypt_binlog',
   ]),
+  // Replication, which berth runs for high availability
+  ...names('replication (high availability)', [
+    'read_only', 'log_slave_updates', 'skip_slave_start', 'relay_log_purge', 'relay_log_recovery', 'gtid_domain_id',
+    'gtid_strict_mode', 'gtid_ignore_duplicates', 'report_host', 'report_port', 'master_info_file', 'slave_parallel_threads',
+  ]),
   // What the server reports about itself
   ...names('the server\'s identity', [
     'version', 'version_comment', 'version_compile_machine', 'version_compile_os', 'version_malloc_library',
@@ -53,7 +58,10 @@ export const BERTH_CONTROLLED: ReadonlyMap<string, string> = new Map([
 ]);
 
 /** Galera (wsrep) is not used by berth; several of its settings run commands or load libraries. */
-const CONTROLLED_PREFIXES: ReadonlyArray<[string, string]> = [['wsrep_', 'Galera replication, which berth does not run']];
+const CONTROLLED_PREFIXES: ReadonlyArray<[string, string]> = [
+  ['wsrep_', 'Galera replication, which berth does not run'],
+  ['rpl_semi_sync_', 'replication (high availability)'],
+];
 
 function names(reason: string, list: string[]): Array<[string, string]> {
   return list.map((name) => [name, reason]);

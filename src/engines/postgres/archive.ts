@@ -16,6 +16,7 @@
 import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import type pg from 'pg';
 import type { BackupManifest } from '../backup.js';
 import type { InstanceSpec } from '../driver.js';
@@ -28,7 +29,7 @@ import { backupPosition } from './backup.js';
 import { ARCHIVE_CONF, confString } from './config-files.js';
 import { writeInstanceConfig } from './instance-files.js';
 import type { PostgresInstancePaths } from './instance-paths.js';
-import { parseWalFileName, WAL_SEGMENT_NAME, walFileName } from './wal.js';
+import { parseLsn, parseWalFileName, segmentOf, WAL_SEGMENT_NAME, walFileName } from './wal.js';
 import { ARCHIVE_SCRIPT, archiveCommand, RESTORE_SCRIPT } from './wal-scripts.js';
 
 export { FLUSH_STATE_FILE };
@@ -80,7 +81,7 @@ export async function setArchiving(host: PostgresBackupHost, spec: InstanceSpec,
   }
   if (!(await host.running(spec))) return; // read at the next start
   const mode = await host.withAdmin(spec, async (c) => (await c.query<{ archive_mode: string }>('SHOW archive_mode')).rows[0]?.archive_mode);
-  if (mode !== 'on') {
+  if (mode !== 'on' && mode !== 'always') {
     // Provisioned before berth.conf turned archive_mode on: the one restart it needs.
     await host.stop(spec);
     await host.start(spec, 120_000);
@@ -233,35 +234,88 @@ export async function listArchive(archiveDir: string): Promise<Map<string, Archi
   return files;
 }
 
+/** A timeline's ancestors as its archived history file lists them: each with the LSN where it ended. */
+async function readTimelineHistory(archiveDir: string, timeline: number): Promise<Array<{ timeline: number; endLsn: bigint }>> {
+  const name = `${timeline.toString(16).toUpperCase().padStart(8, '0')}.history`;
+  let text: string;
+  try {
+    text = gunzipSync(await fs.readFile(path.join(archiveDir, `${name}.gz`))).toString('utf8');
+  } catch (err) {
+    throw new Error(`the archive ${path.resolve(archiveDir)} holds WAL of timeline ${timeline} but not its history file ${name}: ${(err as Error).message}`);
+  }
+  const ancestors: Array<{ timeline: number; endLsn: bigint }> = [];
+  for (const line of text.split('\n')) {
+    const fields = line.trim().split(/\s+/);
+    if (fields.length < 2 || line.trim().startsWith('#')) continue;
+    ancestors.push({ timeline: Number.parseInt(fields[0] as string, 10), endLsn: parseLsn(fields[1] as string) });
+  }
+  return ancestors;
+}
+
 /**
- * The archive must hold every segment after the backup's own WAL up to the
- * newest one archived on the backup's timeline: a hole would end a recovery
- * early, silently when no target time is set.
+ * The timeline a recovery from the backup follows: the newest archived
+ * timeline (a failover promoted a standby onto each) that has WAL in the
+ * archive and whose history has the backup's timeline going on past the
+ * backup's end; the backup's own when there is none (a history file alone,
+ * or one of a branch that left before the backup, is not its future).
+ */
+export async function recoveryTimeline(archiveDir: string, manifest: BackupManifest): Promise<{ timeline: number; ancestors: Array<{ timeline: number; endLsn: bigint }> }> {
+  const position = backupPosition(manifest);
+  const stopLsn = parseLsn(position.stopLsn);
+  const files = [...(await listArchive(archiveDir)).values()].filter((file) => file.complete);
+  const withWal = new Set(files.filter((file) => WAL_SEGMENT_NAME.test(file.name)).map((file) => Number.parseInt(file.name.slice(0, 8), 16)));
+  const timelines = files
+    .filter((file) => /^[0-9A-F]{8}\.history$/.test(file.name))
+    .map((file) => Number.parseInt(file.name.slice(0, 8), 16))
+    .filter((timeline) => timeline > position.timeline && withWal.has(timeline))
+    .sort((x, y) => y - x);
+  for (const timeline of timelines) {
+    const ancestors = (await readTimelineHistory(archiveDir, timeline)).filter((entry) => entry.timeline >= position.timeline);
+    if (ancestors[0]?.timeline === position.timeline && ancestors[0].endLsn >= stopLsn) return { timeline, ancestors };
+  }
+  return { timeline: position.timeline, ancestors: [] };
+}
+
+/**
+ * The archive must hold every segment a recovery from the backup to the
+ * newest archived WAL replays: after the backup's own WAL on its timeline
+ * and, when failovers promoted standbys since, on each timeline up to the
+ * one recoveryTimeline() chose. A hole would end a recovery early, silently
+ * when no target time is set.
  */
 export async function assertArchiveContinuous(archiveDir: string, backupDir: string, manifest: BackupManifest): Promise<void> {
   const position = backupPosition(manifest);
   const size = position.walSegmentSize;
   const stop = parseWalFileName(position.stopWal, size);
   const archived = await listArchive(archiveDir);
-  let newest = stop.segno;
-  // What the last flush reported archived counts too: a missing newest segment is a hole as well.
+  const segments: Array<{ timeline: number; segno: bigint }> = [];
   const flushed = await readFlushState(archiveDir);
   if (flushed && flushed.systemIdentifier === position.systemIdentifier && WAL_SEGMENT_NAME.test(flushed.wal)) {
-    const segment = parseWalFileName(flushed.wal, size);
-    if (segment.timeline === stop.timeline && segment.segno > newest) newest = segment.segno;
+    segments.push(parseWalFileName(flushed.wal, size)); // a missing newest segment is a hole as well
   }
   for (const file of archived.values()) {
-    if (!file.complete || !WAL_SEGMENT_NAME.test(file.name)) continue;
-    const segment = parseWalFileName(file.name, size);
-    if (segment.timeline === stop.timeline && segment.segno > newest) newest = segment.segno;
+    if (file.complete && WAL_SEGMENT_NAME.test(file.name)) segments.push(parseWalFileName(file.name, size));
   }
-  for (let segno = stop.segno + 1n; segno <= newest; segno++) {
-    const name = walFileName(stop.timeline, segno, size);
-    if (!archived.get(name)?.complete) {
-      throw new Error(
-        `the archive ${path.resolve(archiveDir)} is missing WAL segment ${name}, needed to replay from backup ` +
-          `${path.resolve(backupDir)} (which ends at ${position.stopWal}) up to ${walFileName(stop.timeline, newest, size)}`,
-      );
+  const { timeline, ancestors } = await recoveryTimeline(archiveDir, manifest);
+  // The timelines a recovery walks through, each up to the segment before the one where the next began.
+  const legs: Array<{ timeline: number; from: bigint; until: bigint | undefined }> = [];
+  let from = stop.segno + 1n;
+  for (const entry of ancestors) {
+    const switchSegment = segmentOf(entry.endLsn, size);
+    legs.push({ timeline: entry.timeline, from, until: switchSegment - 1n });
+    from = from > switchSegment ? from : switchSegment;
+  }
+  legs.push({ timeline, from, until: undefined });
+  for (const leg of legs) {
+    const newest = leg.until ?? segments.filter((s) => s.timeline === leg.timeline).reduce((max, s) => (s.segno > max ? s.segno : max), leg.from - 1n);
+    for (let segno = leg.from; segno <= newest; segno++) {
+      const name = walFileName(leg.timeline, segno, size);
+      if (!archived.get(name)?.complete) {
+        throw new Error(
+          `the archive ${path.resolve(archiveDir)} is missing WAL segment ${name}, needed to replay from backup ` +
+            `${path.resolve(backupDir)} (which ends at ${position.stopWal}) up to ${walFileName(leg.timeline, newest, size)}`,
+        );
+      }
     }
   }
 }

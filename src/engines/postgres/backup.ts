@@ -1,5 +1,6 @@
 /**
- * Consistent online backups, the way backup tools take them:
+ * Consistent online backups, the way backup tools take them, from a primary
+ * or from a hot standby (an HA database's backups come from its standby):
  *
  *   one admin session, held open throughout:
  *     temporary physical replication slot (reserves WAL from now on)
@@ -26,10 +27,10 @@ import path from 'node:path';
 import type { BackupFile, BackupManifest } from '../backup.js';
 import type { InstanceSpec } from '../driver.js';
 import type { PostgresBackupHost } from './backup-host.js';
-import { ARCHIVE_CONF, RECOVERY_CONF } from './config-files.js';
+import { ARCHIVE_CONF, RECOVERY_CONF, REPLICATION_CONF } from './config-files.js';
 import { buildDirectoryAtomically, Copier, copyTreeHashed } from '../backup-manifest.js';
 import { assertRunningForBackup, sealBackup, writeHashedFile } from '../backup-steps.js';
-import { parseBackupLabel, TIMELINE_HISTORY_NAME, walFileRange } from './wal.js';
+import { parseBackupLabel, parseLsn, segmentOf, TIMELINE_HISTORY_NAME, walFileName, walFileRange } from './wal.js';
 
 /** Directories of PGDATA whose content a backup leaves out (the directories themselves are kept). */
 const EXCLUDED_CONTENT = new Set([
@@ -47,6 +48,7 @@ const EXCLUDED_FILES = new Set([
   'server.crt', 'server.key', // a restore writes the new instance's own
   ARCHIVE_CONF, // a restored instance must not archive into its source's archive
   RECOVERY_CONF,
+  REPLICATION_CONF, // a standby's link to its primary, a primary's synchronous standby: the copy's own
 ]);
 
 /** What pg_basebackup leaves out too, plus berth's own transient files. */
@@ -128,8 +130,9 @@ export async function takeBackup(host: PostgresBackupHost, spec: InstanceSpec, t
       if (stop.spcmapfile && stop.spcmapfile.trim() !== '') {
         throw new Error('the instance uses tablespaces, which berth backups do not support');
       }
-      const { wal: stopWal } = await one<{ wal: string }>('SELECT pg_walfile_name($1::pg_lsn) AS wal', [stop.lsn]);
       const label = parseBackupLabel(stop.labelfile);
+      // As pg_walfile_name() names it (which a standby cannot run): the segment holding the byte before the stop LSN.
+      const stopWal = walFileName(label.timeline, segmentOf(parseLsn(stop.lsn) - 1n, walSegmentSize), walSegmentSize);
 
       const files: BackupFile[] = [...data.files];
       files.push(await writeHashedFile(temp, 'data/backup_label', stop.labelfile));

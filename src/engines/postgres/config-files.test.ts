@@ -47,12 +47,16 @@ describe('berth.conf', () => {
 });
 
 describe('pg_hba.conf', () => {
-  it('admits berth_admin over the socket only and everyone else over TLS with SCRAM', () => {
+  it('admits berth_admin over the socket only, the replication account for replication over TLS on loopback only, everyone else over TLS with SCRAM', () => {
     const rules = renderPgHba().split('\n').filter((l) => l && !l.startsWith('#')).map((l) => l.split(/\s+/));
     expect(rules).toEqual([
       ['local', 'all', 'berth_admin', 'trust'],
       ['hostssl', 'all', 'berth_admin', '0.0.0.0/0', 'reject'],
       ['hostssl', 'all', 'berth_admin', '::/0', 'reject'],
+      ['hostssl', 'replication', 'berth_replicator', '127.0.0.1/32', 'scram-sha-256'],
+      ['hostssl', 'replication', 'berth_replicator', '::1/128', 'scram-sha-256'],
+      ['hostssl', 'all', 'berth_replicator', '0.0.0.0/0', 'reject'],
+      ['hostssl', 'all', 'berth_replicator', '::/0', 'reject'],
       ['hostssl', 'all', 'all', '0.0.0.0/0', 'scram-sha-256'],
       ['hostssl', 'all', 'all', '::/0', 'scram-sha-256'],
     ]);

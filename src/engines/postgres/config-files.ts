@@ -4,7 +4,7 @@
  * the driver writes their output.
  */
 import type { InstanceSpec } from '../driver.js';
-import { ADMIN_ROLE } from './template.js';
+import { ADMIN_ROLE, REPLICATION_ROLE } from './template.js';
 
 const MB = 1024 * 1024;
 const GB = 1024 * MB;
@@ -110,8 +110,16 @@ export function renderBerthConf({ spec, socketDir, certFile, keyFile }: BerthCon
     // (wal_recycle stays on: a switch writes the rest of its segment as empty
     // pages even in a recycled file, so the tail compresses away either way;
     // measured by bench/postgres-backup.ts.)
-    ['archive_mode', 'on'],
+    // `always`: a standby archives what it receives too (the archive script
+    // accepts a file archived again with the same bytes), so the archive has
+    // no hole when a primary dies before archiving its last segments. A
+    // primary archives as with `on`.
+    ['archive_mode', 'always'],
     ['archive_command', confString('true')],
+    // Replication: a standby that falls this far behind loses its slot (and
+    // is rebuilt) rather than filling the primary's disk with WAL.
+    ['max_slot_wal_keep_size', confString('1GB')],
+    ['wal_sender_timeout', confString('10s')],
   ];
   const width = Math.max(...[...defaults, ...controlled].map(([name]) => name.length));
   const render = (settings: Array<[string, string | number]>) => settings.map(([name, value]) => `${name.padEnd(width)} = ${value}`).join('\n');
@@ -125,6 +133,7 @@ export function renderBerthConf({ spec, socketDir, certFile, keyFile }: BerthCon
     render(controlled),
     include(ARCHIVE_CONF),
     include(RECOVERY_CONF),
+    include(REPLICATION_CONF),
     '',
   ].join('\n');
 }
@@ -135,18 +144,25 @@ export const PARAMETERS_CONF = 'berth-parameters.conf';
 export const ARCHIVE_CONF = 'berth-archive.conf';
 /** Written by a restore for the recovery run, removed once the server is promoted. */
 export const RECOVERY_CONF = 'berth-recovery.conf';
+/** Written by replication.ts: a standby's link to its primary, or a primary's synchronous standby. */
+export const REPLICATION_CONF = 'berth-replication.conf';
 
 export function renderPgHba(): string {
   return [
     '# Managed by berth and rewritten on every provision: do not edit.',
     '# berth itself administers over the private unix socket (dir 0700, service user only).',
     '# Everyone else connects over TCP with TLS and SCRAM; plain-text TCP is not accepted.',
-    '# TYPE  DATABASE  USER         ADDRESS     METHOD',
-    `local   all       ${ADMIN_ROLE}              trust`,
-    `hostssl all       ${ADMIN_ROLE}  0.0.0.0/0   reject`,
-    `hostssl all       ${ADMIN_ROLE}  ::/0        reject`,
-    'hostssl all       all          0.0.0.0/0   scram-sha-256',
-    'hostssl all       all          ::/0        scram-sha-256',
+    '# Standbys replicate as berth_replicator, over TLS on loopback, and do nothing else.',
+    '# TYPE  DATABASE     USER              ADDRESS       METHOD',
+    `local   all          ${ADMIN_ROLE}                     trust`,
+    `hostssl all          ${ADMIN_ROLE}       0.0.0.0/0     reject`,
+    `hostssl all          ${ADMIN_ROLE}       ::/0          reject`,
+    `hostssl replication  ${REPLICATION_ROLE}  127.0.0.1/32  scram-sha-256`,
+    `hostssl replication  ${REPLICATION_ROLE}  ::1/128       scram-sha-256`,
+    `hostssl all          ${REPLICATION_ROLE}  0.0.0.0/0     reject`,
+    `hostssl all          ${REPLICATION_ROLE}  ::/0          reject`,
+    'hostssl all          all               0.0.0.0/0     scram-sha-256',
+    'hostssl all          all               ::/0          scram-sha-256',
     '',
   ].join('\n');
 }

@@ -29,7 +29,10 @@ export function masterClientConfig(
 
 const VERIFY_SESSION_OPTIONS = '-c statement_timeout=0 -c idle_session_timeout=0 -c idle_in_transaction_session_timeout=0';
 
-/** Connect, `SELECT 1`, close; throws with the reason. */
+/**
+ * Connect, `SELECT 1` (with `writable`: assign a transaction id and commit,
+ * which writes to the WAL and fails on a standby), close; throws with the reason.
+ */
 export async function verifyMasterConnection(spec: MasterTarget, options: VerifyOptions): Promise<void> {
   // Timeouts users may set (UpdateRelationalDatabaseParameters) must not fail berth's own check.
   const client = new pg.Client({ ...masterClientConfig(spec, options), options: VERIFY_SESSION_OPTIONS });
@@ -37,7 +40,7 @@ export async function verifyMasterConnection(spec: MasterTarget, options: Verify
   await verifyMasterSession(spec, options, async () => {
     try {
       await client.connect();
-      await client.query('SELECT 1');
+      await client.query(options.writable ? 'SELECT pg_current_xact_id()' : 'SELECT 1');
     } finally {
       await client.end().catch(() => undefined);
     }

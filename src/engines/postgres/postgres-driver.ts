@@ -17,8 +17,9 @@ import type {
 import type {
   EngineBlueprint, EngineDriver, InstanceSpec, RunningState, TlsMaterial, VerifyOptions,
 } from '../driver.js';
+import type { EngineReplication, ReplicationLink, StandbyState } from '../replication.js';
 import { engineVersionOf, InstanceQueues, serviceUserOnce, step } from '../driver-support.js';
-import { assertTraversableBy, mkdirOwnedBy, type OsUser } from '../os-user.js';
+import { assertTraversableBy, mkdirOwnedBy, writeFileAtomicAs, type OsUser } from '../os-user.js';
 import type { ServerProcess } from '../../supervisor/server-process.js';
 import { ensureDatabase, ensureMasterRole, setRolePassword, withAdminClient } from './admin-connection.js';
 import { flushArchive, pruneArchive, setArchiving } from './archive.js';
@@ -34,6 +35,7 @@ import { runningPostmasterPid } from './postmaster-pid.js';
 import { createPostmasterProcess, postgresLogTail } from './postmaster-process.js';
 import { listeningPort, postmasterCrashed } from './postmaster-state.js';
 import { readPostgresManifest, restoreInstance } from './restore.js';
+import * as replication from './replication.js';
 import {
   applyParameterChanges, listParameters, parameterFiles, pendingParameterNames, promotePendingParameters, type ParameterHost,
 } from './parameters.js';
@@ -54,10 +56,13 @@ export interface PostgresDriverOptions extends PostgresInstallationsOptions {
   restoreReadyTimeoutMs?: number;
   /** How long flushArchive waits for the archiver. Default 60 s. */
   archiveFlushTimeoutMs?: number;
+  /** How long a standby may take to stream, and a standby to become synchronous. Default 120 s. */
+  standbyTimeoutMs?: number;
 }
 
-export class PostgresDriver implements EngineDriver, EngineBackups, EngineObservability {
+export class PostgresDriver implements EngineDriver, EngineBackups, EngineObservability, EngineReplication {
   readonly engine = 'postgres' as const;
+  readonly archiveLayout = 'shared' as const;
   readonly rootDir: string;
   private readonly user: () => Promise<OsUser>;
   private readonly installations: PostgresInstallations;
@@ -168,8 +173,10 @@ export class PostgresDriver implements EngineDriver, EngineBackups, EngineObserv
     const server = await this.server(spec);
     if (await postmasterCrashed(p.pgdata)) {
       // A killed postmaster leaves shared memory (System V + /dev/shm) that only
-      // PostgreSQL's next start frees: start and stop it once before removal.
-      await server.start().catch(() => undefined);
+      // PostgreSQL's next start frees: start and stop it once before removal,
+      // as a standby with no primary and no TCP listener, so that not even a
+      // fenced former primary accepts a connection or a write meanwhile.
+      await this.startQuarantined(spec).catch(() => undefined);
     }
     await server.stop();
     await fs.rm(p.dataDir, { recursive: true, force: true });
@@ -232,6 +239,10 @@ export class PostgresDriver implements EngineDriver, EngineBackups, EngineObserv
       stop: (spec) => this.stop(spec),
       removeInstance: (spec) => this.destroyFiles(spec),
       logTail: async (spec) => postgresLogTail(this.paths(spec)),
+      refreshConfig: async (spec) => {
+        await writeInstanceConfig(spec, await this.user(), this.paths(spec));
+        if ((await this.status(spec)).running) await this.withAdmin(spec, (c) => c.query('SELECT pg_reload_conf()'));
+      },
     };
   }
 
@@ -264,6 +275,86 @@ export class PostgresDriver implements EngineDriver, EngineBackups, EngineObserv
     const port = await this.listeningPort(spec);
     const major = Number(/^postgres_(\d+)$/.exec(spec.blueprintId)?.[1]) || undefined;
     return withAdminClient({ socketDir: this.paths(spec).socketDir, port }, use, { ...(database ? { database } : {}), ...options, major });
+  }
+
+  // ---- EngineReplication: replication.ts does the work ----
+
+  buildStandby(primary: InstanceSpec, standby: InstanceSpec, tls: TlsMaterial, link: ReplicationLink): Promise<void> {
+    return this.queues.run(standby, () =>
+      step(`building postgres standby ${standby.id} of ${primary.id}`, () =>
+        replication.buildStandby(this.backupHost(), primary, standby, tls, link, { streamTimeoutMs: this.standbyTimeoutMs() }),
+      ),
+    );
+  }
+
+  followPrimary(standby: InstanceSpec, primary: InstanceSpec, link: ReplicationLink): Promise<void> {
+    return this.queues.run(standby, () =>
+      step(`pointing postgres standby ${standby.id} at ${primary.id}`, () =>
+        replication.followPrimary(this.backupHost(), standby, primary, link, { streamTimeoutMs: this.standbyTimeoutMs() }),
+      ),
+    );
+  }
+
+  setSynchronousStandby(primary: InstanceSpec, standby: InstanceSpec | undefined): Promise<void> {
+    const standbyId = standby?.id;
+    const what = standbyId === undefined ? `letting postgres instance ${primary.id} commit alone` : `making ${standbyId} the synchronous standby of postgres instance ${primary.id}`;
+    return this.queues.run(primary, () => step(what, () => replication.setSynchronousStandby(this.backupHost(), primary, standbyId, this.standbyTimeoutMs())));
+  }
+
+  standbyState(primary: InstanceSpec, standby: InstanceSpec): Promise<StandbyState> {
+    return step(`reading the replication of postgres instance ${primary.id}`, () => replication.standbyState(this.backupHost(), primary, standby.id));
+  }
+
+  forgetStandbys(primary: InstanceSpec, keep: string | undefined): Promise<void> {
+    return step(`dropping old standby slots of postgres instance ${primary.id}`, () => replication.forgetStandbys(this.backupHost(), primary, keep));
+  }
+
+  async probe(spec: InstanceSpec, timeoutMs: number): Promise<void> {
+    const port = await this.listeningPort(spec);
+    const major = Number(/^postgres_(\d+)$/.exec(spec.blueprintId)?.[1]) || undefined;
+    await withAdminClient(
+      { socketDir: this.paths(spec).socketDir, port },
+      (client) => client.query({ text: 'SELECT 1', query_timeout: timeoutMs } as pg.QueryConfig),
+      { connectTimeoutMs: timeoutMs, major },
+    );
+  }
+
+  isStandby(spec: InstanceSpec): Promise<boolean> {
+    return replication.isStandby(this.backupHost(), spec);
+  }
+
+  promote(standby: InstanceSpec): Promise<void> {
+    return this.queues.run(standby, () => step(`promoting postgres standby ${standby.id}`, () => replication.promote(this.backupHost(), standby)));
+  }
+
+  fence(spec: InstanceSpec): Promise<void> {
+    // Not queued: a fence must not wait behind work on a server that hangs.
+    return step(`fencing postgres instance ${spec.id}`, () => replication.fence(this.backupHost(), spec));
+  }
+
+  private standbyTimeoutMs(): number {
+    return this.options.standbyTimeoutMs ?? 120_000;
+  }
+
+  /** A start that serves no one: standby mode without a primary, no TCP listener (before removing a crashed instance). */
+  private async startQuarantined(spec: InstanceSpec): Promise<void> {
+    const { user } = await this.prepare(spec);
+    const p = this.paths(spec);
+    await mkdirOwnedBy(user, p.socketDir, 0o700);
+    await writeFileAtomicAs(user, replication.replicationFiles(p).signal, '', 0o600);
+    const pkg = this.installations.packageOf(spec.blueprintId);
+    if (!pkg) return;
+    const quarantined = createPostmasterProcess({
+      label: `postgres instance ${spec.id} (quarantined)`,
+      postgres: installedPaths(this.rootDir, pkg.version).postgres,
+      paths: p,
+      user,
+      readyTimeoutMs: 60_000,
+      major: pkg.major,
+      extraArgs: ['-c', 'listen_addresses=', '-c', 'primary_conninfo=', '-c', 'restore_command=', '-c', 'archive_command=true'],
+    });
+    await quarantined.start();
+    await quarantined.stop();
   }
 
   // ---- EngineObservability: server-log.ts, socket-traffic.ts, parameters.ts do the work ----

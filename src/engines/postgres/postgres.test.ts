@@ -1,52 +1,17 @@
 import fs from 'node:fs/promises';
-import path from 'node:path';
 import pg from 'pg';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { describeDriverConformance, type ConformanceSubject } from '../conformance/suite.js';
-import { driverFixture, makeTestRoot, testSpec } from '../conformance/instances.js';
+import { describeDriverConformance } from '../conformance/suite.js';
+
+import { driverFixture, testSpec } from '../conformance/instances.js';
 import { freeLoopbackPort } from '../conformance/net.js';
 import { createOpensslTls, type ConformanceTls } from '../conformance/tls.js';
 import { describeWhenAvailable } from '../conformance/prerequisites.js';
 import type { InstanceSpec } from '../driver.js';
 import { masterClientConfig } from './master-connection.js';
 import { PostgresDriver } from './postgres-driver.js';
-import { missingPostgres } from './test-blueprints.js';
+import { conformanceSubject, makeRootDir, missingPostgres } from './test-blueprints.js';
 import { scramVerifierMatches } from './scram.js';
-
-/** Temp dirs carry the test run's id, so the global teardown can sweep what a crashed run left. */
-const makeRootDir = () => makeTestRoot('postgres');
-
-function subjectFor(blueprintId: string) {
-  return async (): Promise<ConformanceSubject> => {
-    const rootDir = await makeRootDir();
-    const driver = new PostgresDriver({ rootDir });
-    return {
-      driver,
-      blueprintId,
-      connect: async (spec, options) => {
-        const client = new pg.Client(masterClientConfig(spec, options));
-        client.on('error', () => undefined); // the server may be killed under an open session
-        await client.connect();
-        return {
-          query: async (sql) => (await client.query(sql)).rows as Array<Record<string, unknown>>,
-          end: () => client.end().catch(() => undefined),
-        };
-      },
-      reopen: () => new PostgresDriver({ rootDir }),
-      writeStalePidFile: async (spec, pid) => {
-        const pgdata = driver.paths(spec).pgdata;
-        // PostgreSQL alone refuses this ("lock file already exists"): the pid is alive and owned by the same user.
-        await fs.writeFile(path.join(pgdata, 'postmaster.pid'), `${pid}\n${pgdata}\n0\n${spec.port}\n\n\n\nready   \n`);
-      },
-      socketDir: (spec) => {
-        const p = driver.paths(spec);
-        return { dir: p.socketDir, inTmp: p.socketDirInTmp };
-      },
-      cleanup: () => fs.rm(rootDir, { recursive: true, force: true }),
-    };
-  };
-}
-
 
 describe('PostgresDriver blueprints', () => {
   it('offers each installed major with the real server version, newest as default', () => {
@@ -66,7 +31,7 @@ describe('PostgresDriver blueprints', () => {
 
 for (const blueprintId of ['postgres_17', 'postgres_16']) {
   describeWhenAvailable(`${blueprintId} driver`, missingPostgres(blueprintId), () =>
-    describeDriverConformance(blueprintId, subjectFor(blueprintId), createOpensslTls),
+    describeDriverConformance(blueprintId, conformanceSubject(blueprintId), createOpensslTls),
   );
 }
 

@@ -1,7 +1,7 @@
 /**
  * The ServerProcess for one PostgreSQL instance: `postgres -D <pgdata>` as
  * the service user, found again through postmaster.pid, ready when the pid
- * file says so and berth_admin can run a query over the private socket.
+ * file says so (`ready`, or `standby` for a hot standby) and berth_admin can run a query over the private socket.
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
@@ -21,6 +21,8 @@ export interface PostmasterProcessOptions {
   readyTimeoutMs: number;
   /** Server major version (admin session settings that only newer majors know). */
   major?: number;
+  /** More arguments after `-D <pgdata>` (settings that win over the configuration files). */
+  extraArgs?: string[];
 }
 
 export function createPostmasterProcess(o: PostmasterProcessOptions): ServerProcess {
@@ -28,7 +30,7 @@ export function createPostmasterProcess(o: PostmasterProcessOptions): ServerProc
   return new ServerProcess({
     label: o.label,
     command: o.postgres,
-    args: ['-D', p.pgdata],
+    args: ['-D', p.pgdata, ...(o.extraArgs ?? [])],
     cwd: p.pgdata,
     env: { PATH: '/usr/bin:/bin', LC_ALL: 'C.UTF-8', TZ: 'UTC' },
     ...(isRoot() ? { uid: o.user.uid, gid: o.user.gid } : {}),
@@ -36,7 +38,8 @@ export function createPostmasterProcess(o: PostmasterProcessOptions): ServerProc
     findPid: () => runningPostmasterPid(p.pgdata),
     isReady: async (pid) => {
       const pidFile = await readPostmasterPid(p.pgdata);
-      if (pidFile?.pid !== pid || pidFile.status !== 'ready') return false;
+      // `standby`: a hot standby that accepts (read-only) connections.
+      if (pidFile?.pid !== pid || (pidFile.status !== 'ready' && pidFile.status !== 'standby')) return false;
       await withAdminClient({ socketDir: p.socketDir, port: pidFile.port }, (client) => client.query('SELECT 1'), {
         connectTimeoutMs: 2_000,
         ...(o.major === undefined ? {} : { major: o.major }),

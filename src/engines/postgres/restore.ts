@@ -24,7 +24,7 @@ import path from 'node:path';
 import type { BackupManifest, RestoreSource } from '../backup.js';
 import type { InstanceSpec, TlsMaterial } from '../driver.js';
 import { mkdirOwnedBy, writeFileAtomicAs, type OsUser } from '../os-user.js';
-import { assertArchiveContinuous, installWalScripts, isArchived, readFlushState } from './archive.js';
+import { assertArchiveContinuous, recoveryTimeline, installWalScripts, isArchived, readFlushState } from './archive.js';
 import type { PostgresBackupHost } from './backup-host.js';
 import { backupPosition } from './backup.js';
 import { confString, RECOVERY_CONF } from './config-files.js';
@@ -86,6 +86,7 @@ export async function restoreInstance(
   const target = source.targetTime;
   pointInTime(target, archiveDir, backupDir, consistentAt);
   if (archiveDir !== undefined) await assertArchiveContinuous(archiveDir, backupDir, manifest);
+  const timeline = archiveDir === undefined ? undefined : (await recoveryTimeline(archiveDir, manifest)).timeline;
   try {
     if (!hasPgdata) {
       await mkdirOwnedBy(user, p.dataDir, 0o700);
@@ -97,7 +98,7 @@ export async function restoreInstance(
       writeFileAtomicAs(
         user,
         r.conf,
-        renderRecoveryConf(restoreCommand(scripts.restore, r.wal, archiveDir), withTarget ? target : undefined),
+        renderRecoveryConf(restoreCommand(scripts.restore, r.wal, archiveDir), withTarget ? target : undefined, timeline),
         0o600,
       );
     await writeRecoveryConf(true);
@@ -166,12 +167,16 @@ async function directoriesUnder(root: string, relative = ''): Promise<string[]> 
   return found;
 }
 
-export function renderRecoveryConf(restore: string, targetTime: Date | undefined): string {
+/**
+ * `timeline`: the one to recover along (across failovers the archive holds
+ * the WAL of every promoted standby, each on a timeline of its own), or
+ * undefined for the backup's own.
+ */
+export function renderRecoveryConf(restore: string, targetTime: Date | undefined, timeline?: number): string {
   const lines = [
     '# Written by berth for a restore; removed once the server is promoted.',
     `restore_command = ${confString(restore)}`,
-    // The backup's own timeline (an archive holds one instance's history).
-    "recovery_target_timeline = 'current'",
+    `recovery_target_timeline = ${timeline === undefined ? "'current'" : confString(String(timeline))}`,
     // No connections before promotion: also lifts the hot-standby checks of
     // max_connections & co. against the source, whose bundle may be larger.
     'hot_standby = off',

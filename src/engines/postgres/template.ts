@@ -12,6 +12,8 @@ import type { InstalledPostgres } from './binaries.js';
 
 /** The superuser berth itself uses, reachable only over the private unix socket. */
 export const ADMIN_ROLE = 'berth_admin';
+/** The role standbys replicate as (pg_hba: replication over TLS on loopback, nothing else). */
+export const REPLICATION_ROLE = 'berth_replicator';
 
 /**
  * initdb arguments. Collation `C` (byte order, which is code-point order in

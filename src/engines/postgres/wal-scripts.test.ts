@@ -91,16 +91,18 @@ describe('archive-wal.sh', () => {
 });
 
 describe('restore-wal.sh', () => {
-  it('hands out the backup WAL first, then verified archive files; 1 when a file is in neither', async () => {
-    const archived = await walFile('seg');
-    await archiveWal(archived.file);
+  it('hands out verified archive files first (whole segments), then the backup WAL; 1 when a file is in neither', async () => {
     const dest = path.join(dir, 'RECOVERYXLOG');
-    expect((await restoreWal(SEGMENT, dest)).code).toBe(0);
-    expect((await fs.readFile(dest)).equals(archived.data)).toBe(true); // (toEqual on MBs of bytes is slow)
+    // Only in the backup (a restore without archive, or a segment not archived yet).
     const local = randomBytes(1000);
     await fs.writeFile(path.join(dir, 'backup-wal', SEGMENT), local);
     expect((await restoreWal(SEGMENT, dest)).code).toBe(0);
     expect((await fs.readFile(dest)).equals(local)).toBe(true);
+    // Archived too: the archive's whole segment wins over the backup's partial copy (a standby's backup).
+    const archived = await walFile('seg');
+    await archiveWal(archived.file);
+    expect((await restoreWal(SEGMENT, dest)).code).toBe(0);
+    expect((await fs.readFile(dest)).equals(archived.data)).toBe(true); // (toEqual on MBs of bytes is slow)
     expect((await restoreWal('000000010000000000000008', dest)).code).toBe(1);
     expect((await restoreWal('00000002.history', dest)).code).toBe(1);
   });

@@ -70,9 +70,9 @@ export const RESTORE_FATAL_EXIT = 201;
 export const RESTORE_SCRIPT = `#!/bin/sh
 # berth restore_command (runs as the database service user):
 #   sh restore-wal.sh <WAL file name %f> <destination %p> <backup WAL dir> [<archive dir>]
-# The backup's own WAL first (checked against the backup manifest when it was
-# copied there), then the archive: <name>.gz only after its sha256 matched
-# <name>.gz.sha256. Exit 1: not available (the end of the WAL). Exit ${RESTORE_FATAL_EXIT}: a damaged
+# The archive first: <name>.gz only after its sha256 matched <name>.gz.sha256;
+# else the backup's own WAL (checked against the backup manifest when it was
+# copied there). Exit 1: not available (the end of the WAL). Exit ${RESTORE_FATAL_EXIT}: a damaged
 # archive; PostgreSQL then aborts the recovery instead of ending it early.
 set -u
 PATH=/usr/bin:/bin
@@ -90,13 +90,16 @@ fatal() {
 case $name in
   '' | .* | */*) fatal "refusing WAL file name '$name'" ;;
 esac
-if [ -f "$backup_wal/$name" ]; then
+from_backup() {
+  [ -f "$backup_wal/$name" ] || exit 1
   cp "$backup_wal/$name" "$dest" || fatal "cannot copy $backup_wal/$name"
   exit 0
-fi
-[ -n "$archive" ] || exit 1
+}
+# The archive first: a backup taken on a standby holds its last segment as
+# far as it was written then, the archive the whole segment.
+[ -n "$archive" ] || from_backup
 gz=$archive/$name.gz
-[ -f "$gz.sha256" ] || exit 1
+[ -f "$gz.sha256" ] || from_backup
 [ -f "$gz" ] || fatal "archived WAL file $gz is missing (its .sha256 exists)"
 read -r expected rest < "$gz.sha256" || fatal "cannot read $gz.sha256"
 actual=$(sha256sum < "$gz") || fatal "cannot read $gz"

@@ -37,6 +37,10 @@ variable "blueprint_id" {
   type    = string
   default = "postgres_16"
 }
+variable "bundle_id" {
+  type    = string
+  default = "micro_2_0"
+}
 variable "master_username" {
   type    = string
   default = "appadmin"
@@ -69,7 +73,7 @@ resource "aws_lightsail_database" "test" {
   master_password              = var.master_password
   master_username              = var.master_username
   blueprint_id                 = var.blueprint_id
-  bundle_id                    = "micro_2_0"
+  bundle_id                    = var.bundle_id
   preferred_backup_window      = var.preferred_backup_window
   preferred_maintenance_window = "tue:04:30-tue:05:00"
   publicly_accessible          = var.publicly_accessible

@@ -1,0 +1,160 @@
+/**
+ * What the high-availability suites need: berth's own view of a database's
+ * instances, the pid of the server behind each, and a writer that records
+ * every commit the server acknowledged.
+ */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import type pg from 'pg';
+import type mysql from 'mysql2/promise';
+import { signedCall } from '../../src/cli/signed-call.js';
+import { mysqlInstancePaths } from '../../src/engines/mysql/instance-paths.js';
+import { postgresInstancePaths } from '../../src/engines/postgres/instance-paths.js';
+import { ADMIN_TARGET_PREFIX } from '../../src/gateway/pipeline.js';
+import type { BerthProcess } from './berth-process.js';
+import { connectVerified, type Endpoint } from './clients.js';
+import { connectMysqlVerified } from './mysql.js';
+import type { TestEngine } from './sql.js';
+
+export interface HighAvailabilityView {
+  highlyAvailable: boolean;
+  generation: number;
+  primary: { availabilityZone: string; state: string };
+  standby?: { availabilityZone: string; state: string; synchronous: boolean; streaming?: boolean; lagBytes?: number };
+  failovers: Array<{ at: number; message: string }>;
+}
+
+export async function highAvailability(berth: BerthProcess, name: string): Promise<HighAvailabilityView> {
+  const answer = (await signedCall(
+    { endpoint: berth.url, region: berth.region, key: { accessKeyId: berth.accessKeyId, secretAccessKey: berth.secretAccessKey } },
+    `${ADMIN_TARGET_PREFIX}GetRelationalDatabaseHighAvailability`,
+    { relationalDatabaseName: name },
+  )) as { highAvailability: HighAvailabilityView };
+  return answer.highAvailability;
+}
+
+export interface InstanceRow {
+  id: string;
+  role: 'primary' | 'standby';
+  state: string;
+  port: number;
+}
+
+/** The instances of a database as berth's store has them (read-only). */
+export function instancesOf(berth: BerthProcess, name: string): InstanceRow[] {
+  const db = new Database(path.join(berth.dataDir, 'berth.db'), { readonly: true, fileMustExist: true });
+  try {
+    return db
+      .prepare(
+        `SELECT i.id, CASE WHEN p.instance_id = i.id THEN 'primary' ELSE 'standby' END AS role, i.state, i.port
+           FROM instances i JOIN databases d ON d.id = i.database_id LEFT JOIN primaries p ON p.database_id = d.id
+          WHERE d.name = ? ORDER BY i.created_at`,
+      )
+      .all(name) as InstanceRow[];
+  } finally {
+    db.close();
+  }
+}
+
+/** The pid of the server an instance runs (from the engine's pid file), or undefined. */
+export async function serverPid(berth: BerthProcess, engine: TestEngine, instanceId: string): Promise<number | undefined> {
+  const dataDir = path.join(berth.dataDir, 'databases', instanceId);
+  const file = engine === 'postgres' ? postgresInstancePaths({ dataDir }).pidFile : mysqlInstancePaths({ dataDir }).pidFile;
+  const text = await readFile(file, 'utf8').catch(() => undefined);
+  const pid = Number(text?.split('\n')[0]);
+  return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+}
+
+export async function roleInstance(berth: BerthProcess, name: string, role: 'primary' | 'standby'): Promise<InstanceRow> {
+  const candidates = instancesOf(berth, name).filter((instance) => instance.role === role && instance.state !== 'fenced');
+  const found = candidates.find((instance) => instance.state === 'running') ?? candidates[0];
+  if (!found) throw new Error(`${name} has no ${role} instance`);
+  return found;
+}
+
+/** A SQL session with the engine's own client over verified TLS, swallowing errors of a server killed under it. */
+export interface Session {
+  query(sql: string): Promise<Array<Record<string, unknown>>>;
+  end(): Promise<void>;
+}
+
+export async function openSession(engine: TestEngine, endpoint: Endpoint, ca: string): Promise<Session> {
+  if (engine === 'postgres') {
+    const client: pg.Client = await connectVerified(endpoint, ca);
+    client.on('error', () => undefined);
+    return { query: async (sql) => (await client.query(sql)).rows, end: () => client.end().catch(() => undefined) };
+  }
+  const connection: mysql.Connection = await connectMysqlVerified(endpoint, ca);
+  connection.on('error', () => undefined);
+  return {
+    query: async (sql) => {
+      const [rows] = await connection.query(sql);
+      return Array.isArray(rows) ? (rows as Array<Record<string, unknown>>) : [];
+    },
+    end: () => connection.end().catch(() => connection.destroy()),
+  };
+}
+
+export const LEDGER_TABLE: Record<TestEngine, string> = {
+  postgres: 'CREATE TABLE IF NOT EXISTS ledger (id bigint PRIMARY KEY, at timestamptz NOT NULL DEFAULT now())',
+  mysql: 'CREATE TABLE IF NOT EXISTS ledger (id BIGINT PRIMARY KEY, at DATETIME(6) NOT NULL DEFAULT NOW(6)) ENGINE=InnoDB',
+};
+
+/**
+ * Inserts ledger rows one at a time for as long as it runs, reconnecting
+ * whenever the server goes away, and remembers every id whose COMMIT was
+ * acknowledged, with when the first write after an outage succeeded.
+ */
+export class LedgerWriter {
+  readonly acknowledged: number[] = [];
+  /** Acknowledged commits with their time (ms since epoch). */
+  readonly times: number[] = [];
+  private next = 1;
+  private stopping = false;
+  private done: Promise<void> | undefined;
+
+  constructor(
+    private readonly engine: TestEngine,
+    private readonly endpoint: Endpoint,
+    private readonly ca: string,
+  ) {}
+
+  start(): void {
+    this.done = this.loop();
+  }
+
+  /** The first acknowledged commit at or after `since` (ms), once there is one. */
+  async firstCommitAfter(since: number, timeoutMs: number): Promise<number> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const found = this.times.find((time) => time >= since);
+      if (found !== undefined) return found;
+      if (Date.now() > deadline) throw new Error(`no commit was acknowledged within ${timeoutMs} ms after ${new Date(since).toISOString()}`);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    await this.done;
+  }
+
+  private async loop(): Promise<void> {
+    let session: Session | undefined;
+    while (!this.stopping) {
+      try {
+        session ??= await openSession(this.engine, this.endpoint, this.ca);
+        const id = this.next++;
+        await session.query(`INSERT INTO ledger (id) VALUES (${id})`);
+        this.acknowledged.push(id);
+        this.times.push(Date.now());
+      } catch {
+        await session?.end();
+        session = undefined;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    }
+    await session?.end();
+  }
+}
