@@ -24,14 +24,14 @@ type Endpoint = { port: number; user: string; database: string; password: string
 /** Rows inserted per second by `clients` connections for `seconds`, each commit acknowledged. */
 async function insertRate(engine: TestEngine, endpoint: Endpoint, ca: string, seconds: number, clients = 4): Promise<number> {
   const setup = await openSession(engine, endpoint, ca);
-  await setup.query(engine === 'postgres' ? 'CREATE TABLE IF NOT EXISTS load (id bigserial PRIMARY KEY, v text)' : 'CREATE TABLE IF NOT EXISTS load (id BIGINT AUTO_INCREMENT PRIMARY KEY, v TEXT)');
+  await setup.query(engine === 'postgres' ? 'CREATE TABLE IF NOT EXISTS bench_load (id bigserial PRIMARY KEY, v text)' : 'CREATE TABLE IF NOT EXISTS bench_load (id BIGINT AUTO_INCREMENT PRIMARY KEY, v TEXT)');
   await setup.end();
   const sessions: Session[] = await Promise.all(Array.from({ length: clients }, () => openSession(engine, endpoint, ca)));
   let count = 0;
   const deadline = performance.now() + seconds * 1000;
   await Promise.all(sessions.map(async (session) => {
     while (performance.now() < deadline) {
-      await session.query("INSERT INTO load (v) VALUES ('berth bench row of a modest size')");
+      await session.query("INSERT INTO bench_load (v) VALUES ('berth bench row of a modest size')");
       count += 1;
     }
   }));
@@ -97,8 +97,8 @@ async function until(test: () => boolean): Promise<void> {
   while (!test()) await new Promise((resolve) => setTimeout(resolve, 100));
 }
 
-export async function benchFailover(berth: BerthProcess, rounds: number, buildGb: number): Promise<void> {
-  for (const engine of ['postgres', 'mysql'] as TestEngine[]) {
+export async function benchFailover(berth: BerthProcess, rounds: number, buildGb: number, engines: TestEngine[]): Promise<void> {
+  for (const engine of engines) {
     if (!engineAvailable(engine)) {
       console.log(`failover ${engine}: not installed, skipped`);
       continue;
@@ -121,6 +121,7 @@ export async function benchFailover(berth: BerthProcess, rounds: number, buildGb
         await new Promise((resolve) => setTimeout(resolve, 250));
       }
     })();
+    sampler.catch(() => undefined); // awaited below; not an unhandled rejection meanwhile
     const haRate = await insertRate(engine, ha.endpoint, ha.ca, 15);
     sampling = false;
     await sampler;

@@ -8,12 +8,13 @@
  *   memory   PSS of one idle database, and of berth with 20 databases
  *   failover HA: failover time, the cost of synchronous replication, standby build time (not in the default set)
  *
- * Usage: npm run bench [-- create rps rotation memory failover] [--databases N] [--seconds S] [--rotations R] [--failovers F] [--build-gb G]
+ * Usage: npm run bench [-- create rps rotation memory failover] [--databases N] [--seconds S] [--rotations R] [--failovers F] [--build-gb G] [--engines postgres,mysql]
  */
 import { parseArgs } from 'node:util';
 import { BerthProcess } from '../test/helpers/berth-process.js';
 import { benchCreate } from './create.js';
 import { benchFailover } from './failover.js';
+import type { TestEngine } from '../test/helpers/sql.js';
 import { benchMemory } from './memory.js';
 import { benchRequests } from './requests.js';
 import { benchRotation } from './rotation.js';
@@ -27,6 +28,7 @@ const { values, positionals } = parseArgs({
     rotations: { type: 'string', default: '20' },
     failovers: { type: 'string', default: '10' },
     'build-gb': { type: 'string', default: '1' },
+    engines: { type: 'string', default: 'postgres,mysql' },
   },
   allowPositionals: true,
 });
@@ -41,13 +43,17 @@ async function main(): Promise<void> {
       ['rps', () => benchRequests(berth, Number(values.seconds))],
       ['rotation', () => benchRotation(berth, Number(values.rotations))],
       ['memory', () => benchMemory(berth, 20)],
-      ['failover', () => benchFailover(berth, Number(values.failovers), Number(values['build-gb']))],
+      ['failover', () => benchFailover(berth, Number(values.failovers), Number(values['build-gb']), values.engines.split(',') as TestEngine[])],
     ];
     for (const [name, run] of benches) {
       if (!selected.has(name)) continue;
       await settle(name);
       await run();
     }
+  } catch (error) {
+    const log = (berth.earlierOutput + berth.output).split('\n').filter((line) => !line.includes('"msg":"request"'));
+    console.error(`berth's last lines:\n${log.slice(-30).join('\n')}`);
+    throw error;
   } finally {
     await berth.dispose();
   }

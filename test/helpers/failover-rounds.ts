@@ -68,6 +68,23 @@ function attemptsOf(log: string, from: number): number {
   return last ? Number(/"attempt":(\d+)/.exec(last)?.[1] ?? 1) : 0;
 }
 
+/** kill -9 of the primary's process group; the pid is read again when the server restarted meanwhile. Returns when. */
+async function killPrimary(berth: BerthProcess, engine: TestEngine, name: string): Promise<number> {
+  for (let tries = 0; ; tries++) {
+    const primary = await roleInstance(berth, name, 'primary');
+    const pid = await serverPid(berth, engine, primary.id);
+    try {
+      if (pid === undefined) throw Object.assign(new Error(`no server pid for the primary of ${name}`), { code: 'ESRCH' });
+      const at = Date.now();
+      process.kill(-pid, 'SIGKILL');
+      return at;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ESRCH' || tries >= 50) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+}
+
 export async function failoverRounds(
   berth: BerthProcess,
   engine: TestEngine,
@@ -85,12 +102,14 @@ export async function failoverRounds(
       await synchronous(berth, name);
       await until('commits before the kill', async () => (writer.acknowledged.length > 0 ? true : undefined));
       const logFrom = berth.output.split('\n').length;
-      const primary = await roleInstance(berth, name, 'primary');
-      const pid = await serverPid(berth, engine, primary.id);
-      if (pid === undefined) throw new Error(`no server pid for the primary of ${name}`);
-      const killedAt = Date.now();
-      process.kill(-pid, 'SIGKILL');
+      const killedAt = await killPrimary(berth, engine, name);
+      // Watched from the kill on: berth reports the failover (not available) before it is available again.
+      const shown = until('the failover to show', async () => {
+        const { relationalDatabase } = await client.send(new GetRelationalDatabaseCommand({ relationalDatabaseName: name }));
+        return relationalDatabase?.state !== 'available' ? true : undefined;
+      }, 30_000, 10);
       const writableAt = await writer.firstCommitAfter(killedAt, 120_000);
+      await shown;
       const availableAt = await until('available again', async () => {
         const { relationalDatabase } = await client.send(new GetRelationalDatabaseCommand({ relationalDatabaseName: name }));
         return relationalDatabase?.state === 'available' ? Date.now() : undefined;

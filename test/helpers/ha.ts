@@ -110,6 +110,8 @@ export class LedgerWriter {
   readonly acknowledged: number[] = [];
   /** Acknowledged commits with their time (ms since epoch). */
   readonly times: number[] = [];
+  /** When each acknowledged commit was sent (ms since epoch). */
+  readonly sentAt: number[] = [];
   private next = 1;
   private stopping = false;
   private done: Promise<void> | undefined;
@@ -124,11 +126,12 @@ export class LedgerWriter {
     this.done = this.loop();
   }
 
-  /** The first acknowledged commit at or after `since` (ms), once there is one. */
+  /** When the first commit sent at or after `since` (ms) was acknowledged, once there is one. */
   async firstCommitAfter(since: number, timeoutMs: number): Promise<number> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const found = this.times.find((time) => time >= since);
+      const index = this.sentAt.findIndex((time) => time >= since);
+      const found = index < 0 ? undefined : this.times[index];
       if (found !== undefined) return found;
       if (Date.now() > deadline) throw new Error(`no commit was acknowledged within ${timeoutMs} ms after ${new Date(since).toISOString()}`);
       await new Promise((resolve) => setTimeout(resolve, 10));
@@ -146,9 +149,11 @@ export class LedgerWriter {
       try {
         session ??= await openSession(this.engine, this.endpoint, this.ca);
         const id = this.next++;
+        const sent = Date.now();
         await session.query(`INSERT INTO ledger (id) VALUES (${id})`);
         this.acknowledged.push(id);
         this.times.push(Date.now());
+        this.sentAt.push(sent);
       } catch {
         await session?.end();
         session = undefined;
