@@ -8,6 +8,8 @@
  *   - the time to build a standby of a database of `buildGb` GB
  */
 import { execFile } from 'node:child_process';
+import { rm } from 'node:fs/promises';
+import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { promisify } from 'node:util';
 import type { BerthProcess } from '../test/helpers/berth-process.js';
@@ -56,7 +58,6 @@ async function caFile(ca: string): Promise<string> {
   if (caPath) return caPath;
   const { mkdtemp, writeFile } = await import('node:fs/promises');
   const os = await import('node:os');
-  const path = await import('node:path');
   caPath = path.join(await mkdtemp(path.join(os.tmpdir(), 'berth-bench-')), 'ca.pem');
   await writeFile(caPath, ca);
   return caPath;
@@ -87,6 +88,8 @@ async function standbyBuildSeconds(berth: BerthProcess, engine: TestEngine, giga
   const pid = await serverPid(berth, engine, standby.id);
   const from = berth.output.split('\n').length;
   process.kill(-pid!, 'SIGKILL'); // degraded, then rebuilt by berth
+  // Its files gone too: berth must build it from scratch (a copy of the whole database), not restart it.
+  await rm(path.join(berth.dataDir, 'databases', standby.id), { recursive: true, force: true, maxRetries: 5 }).catch(() => undefined); // berth may be rebuilding it already
   await synchronous(berth, name);
   await until(() => berth.output.split('\n').slice(from).some((line) => line.includes('"task":"build-standby"') && line.includes('succeeded')));
   const line = berth.output.split('\n').slice(from).find((l) => l.includes('"task":"build-standby"') && l.includes('succeeded'))!;

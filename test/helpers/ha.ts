@@ -110,8 +110,8 @@ export class LedgerWriter {
   readonly acknowledged: number[] = [];
   /** Acknowledged commits with their time (ms since epoch). */
   readonly times: number[] = [];
-  /** When each acknowledged commit was sent (ms since epoch). */
-  readonly sentAt: number[] = [];
+  /** When the session of each acknowledged commit was opened (ms since epoch). */
+  readonly sessionOpenedAt: number[] = [];
   private next = 1;
   private stopping = false;
   private done: Promise<void> | undefined;
@@ -126,11 +126,16 @@ export class LedgerWriter {
     this.done = this.loop();
   }
 
-  /** When the first commit sent at or after `since` (ms) was acknowledged, once there is one. */
+  /**
+   * When the first commit on a session opened at or after `since` (ms) was
+   * acknowledged, once there is one: the endpoint accepts verified
+   * connections and writes again (a session of the old server that
+   * outlived it does not count).
+   */
   async firstCommitAfter(since: number, timeoutMs: number): Promise<number> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const index = this.sentAt.findIndex((time) => time >= since);
+      const index = this.sessionOpenedAt.findIndex((time) => time >= since);
       const found = index < 0 ? undefined : this.times[index];
       if (found !== undefined) return found;
       if (Date.now() > deadline) throw new Error(`no commit was acknowledged within ${timeoutMs} ms after ${new Date(since).toISOString()}`);
@@ -145,15 +150,18 @@ export class LedgerWriter {
 
   private async loop(): Promise<void> {
     let session: Session | undefined;
+    let openedAt = 0;
     while (!this.stopping) {
       try {
-        session ??= await openSession(this.engine, this.endpoint, this.ca);
+        if (!session) {
+          openedAt = Date.now();
+          session = await openSession(this.engine, this.endpoint, this.ca);
+        }
         const id = this.next++;
-        const sent = Date.now();
         await session.query(`INSERT INTO ledger (id) VALUES (${id})`);
         this.acknowledged.push(id);
         this.times.push(Date.now());
-        this.sentAt.push(sent);
+        this.sessionOpenedAt.push(openedAt);
       } catch {
         await session?.end();
         session = undefined;
