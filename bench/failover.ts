@@ -8,7 +8,7 @@
  *   - the time to build a standby of a database of `buildGb` GB
  */
 import { execFile } from 'node:child_process';
-import { rm } from 'node:fs/promises';
+import { rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { promisify } from 'node:util';
@@ -87,9 +87,11 @@ async function standbyBuildSeconds(berth: BerthProcess, engine: TestEngine, giga
   const standby = await roleInstance(berth, name, 'standby');
   const pid = await serverPid(berth, engine, standby.id);
   const from = berth.output.split('\n').length;
+  // Its files gone (moved away at once, before the kill): berth must build it from scratch, not restart it.
+  const dir = path.join(berth.dataDir, 'databases', standby.id);
+  await rename(dir, `${dir}.gone`);
   process.kill(-pid!, 'SIGKILL'); // degraded, then rebuilt by berth
-  // Its files gone too: berth must build it from scratch (a copy of the whole database), not restart it.
-  await rm(path.join(berth.dataDir, 'databases', standby.id), { recursive: true, force: true, maxRetries: 5 }).catch(() => undefined); // berth may be rebuilding it already
+  await rm(`${dir}.gone`, { recursive: true, force: true });
   await synchronous(berth, name);
   await until(() => berth.output.split('\n').slice(from).some((line) => line.includes('"task":"build-standby"') && line.includes('succeeded')));
   const line = berth.output.split('\n').slice(from).find((l) => l.includes('"task":"build-standby"') && l.includes('succeeded'))!;
