@@ -147,6 +147,16 @@ export async function chownTo(user: OsUser, file: string): Promise<void> {
   if (isRoot()) await fs.chown(file, user.uid, user.gid);
 }
 
+/** chownTo for `dir` and everything under it (a copy made by berth that the service user's server will own). */
+export async function chownTreeTo(user: OsUser, dir: string): Promise<void> {
+  await chownTo(user, dir);
+  for (const entry of await fs.readdir(dir, { withFileTypes: true })) {
+    const child = path.join(dir, entry.name);
+    if (entry.isDirectory()) await chownTreeTo(user, child);
+    else await chownTo(user, child);
+  }
+}
+
 /**
  * Create `dir` and make it owned by `user` with `mode`. Missing parents are
  * created 0755 (owned by berth) so the user can traverse them.

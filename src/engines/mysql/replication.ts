@@ -24,10 +24,11 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type mysql from 'mysql2/promise';
 import type { InstanceSpec, TlsMaterial } from '../driver.js';
-import { chownTo, mkdirOwnedBy, writeFileAtomicAs, type OsUser } from '../os-user.js';
+import { chownTreeTo, mkdirOwnedBy, writeFileAtomicAs, type OsUser } from '../os-user.js';
 import type { ReplicationLink, StandbyState } from '../replication.js';
 import { killInstanceProcesses } from '../../supervisor/process-info.js';
 import { pollUntil } from '../../supervisor/wait.js';
+import { readFileOrUndefined } from '../../util/files.js';
 import { quoteString } from './admin-connection.js';
 import type { MysqlBackupHost } from './backup-host.js';
 import { backupPosition, isBackupToolFile, takeBackup } from './backup.js';
@@ -51,14 +52,9 @@ export interface ReplicationOptions {
 }
 
 async function readState(p: Pick<MysqlInstancePaths, 'replicationStateFile'>): Promise<ReplicationState | undefined> {
-  let text: string;
-  try {
-    text = await fs.readFile(p.replicationStateFile, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw err;
-  }
-  const state = JSON.parse(text) as ReplicationState;
+  const text = await readFileOrUndefined(p.replicationStateFile);
+  if (text === undefined) return undefined;
+  const state = JSON.parse(text.toString('utf8')) as ReplicationState;
   if (typeof state?.standby !== 'boolean' || typeof state.synchronous !== 'boolean') throw new Error(`${p.replicationStateFile} is not a replication state`);
   return state;
 }
@@ -187,22 +183,13 @@ async function isBuiltStandby(p: MysqlInstancePaths): Promise<boolean> {
   return state?.standby === true && existsSync(path.join(p.datadir, 'mysql')) && !existsSync(p.standbyClone);
 }
 
-async function chownTree(user: OsUser, dir: string): Promise<void> {
-  await chownTo(user, dir);
-  for (const entry of await fs.readdir(dir, { withFileTypes: true })) {
-    const child = path.join(dir, entry.name);
-    if (entry.isDirectory()) await chownTree(user, child);
-    else await chownTo(user, child);
-  }
-}
-
 /** Moves a prepared online copy into the standby's datadir (without mariadb-backup's own files); returns the copy's GTID position. */
 async function adoptClone(user: OsUser, p: MysqlInstancePaths): Promise<string> {
   const manifest = JSON.parse(await fs.readFile(path.join(p.standbyClone, 'manifest.json'), 'utf8'));
   const { gtid } = backupPosition(manifest);
   const data = path.join(p.standbyClone, 'data');
   for (const name of await fs.readdir(data)) if (isBackupToolFile(name)) await fs.rm(path.join(data, name), { force: true });
-  await chownTree(user, data);
+  await chownTreeTo(user, data);
   await fs.rename(data, p.datadir);
   return gtid;
 }

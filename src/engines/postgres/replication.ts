@@ -21,7 +21,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type pg from 'pg';
 import type { InstanceSpec, TlsMaterial } from '../driver.js';
-import { chownTo, mkdirOwnedBy, writeFileAtomicAs, type OsUser } from '../os-user.js';
+import { chownTo, chownTreeTo, mkdirOwnedBy, writeFileAtomicAs, type OsUser } from '../os-user.js';
 import type { ReplicationLink, StandbyState } from '../replication.js';
 import { killInstanceProcesses } from '../../supervisor/process-info.js';
 import { pollUntil } from '../../supervisor/wait.js';
@@ -155,15 +155,7 @@ async function isBuiltStandby(p: PostgresInstancePaths): Promise<boolean> {
 /** Move a completed online backup into `p`'s PGDATA: data/ becomes PGDATA, wal/ its pg_wal. */
 async function adoptClone(user: OsUser, clone: string, p: PostgresInstancePaths): Promise<void> {
   const data = path.join(clone, 'data');
-  const chownTree = async (dir: string): Promise<void> => {
-    await chownTo(user, dir);
-    for (const entry of await fs.readdir(dir, { withFileTypes: true })) {
-      const child = path.join(dir, entry.name);
-      if (entry.isDirectory()) await chownTree(child);
-      else await chownTo(user, child);
-    }
-  };
-  await chownTree(clone);
+  await chownTreeTo(user, clone);
   const walDir = path.join(data, 'pg_wal');
   await fs.mkdir(path.join(walDir, 'archive_status'), { recursive: true, mode: 0o700 });
   await chownTo(user, path.join(walDir, 'archive_status'));
