@@ -64,7 +64,7 @@ async function caFile(ca: string): Promise<string> {
 }
 
 async function fillTo(engine: TestEngine, endpoint: Endpoint, ca: string, gigabytes: number): Promise<void> {
-  const session = await openSession(engine, endpoint, ca);
+  const session = await openSession(engine, endpoint, ca, 30 * 60_000); // a bulk load takes minutes
   const rowsPerGb = 1_000_000; // about 1 KB a row
   if (engine === 'postgres') {
     await session.query('CREATE TABLE bulk (id bigint, payload text)');

@@ -51,8 +51,7 @@ async function main(): Promise<void> {
       await run();
     }
   } catch (error) {
-    const log = (berth.earlierOutput + berth.output).split('\n').filter((line) => !line.includes('"msg":"request"'));
-    console.error(`berth's last lines:\n${log.slice(-30).join('\n')}`);
+    console.error(`berth's last lines:\n${berth.lastLines(30)}`);
     throw error;
   } finally {
     await berth.dispose();

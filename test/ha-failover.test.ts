@@ -12,7 +12,7 @@ import {
   type LightsailClient,
   type RelationalDatabase,
 } from '@aws-sdk/client-lightsail';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { describeWhenAvailable } from '../src/engines/conformance/prerequisites.js';
 import { BerthProcess } from './helpers/berth-process.js';
 import { createHighlyAvailable } from './helpers/failover-rounds.js';
@@ -58,6 +58,11 @@ for (const engine of ['postgres', 'mysql'] as const) {
       berth = await BerthProcess.start();
       client = berth.client();
       ({ ca } = await createHighlyAvailable(berth, engine, name, { password: PASSWORD }));
+    });
+
+    afterEach((context) => {
+      // A failover that goes wrong is explained by what berth said, not by the assertion alone.
+      if (context.task.result?.state === 'fail') console.error(`berth's last lines:\n${berth.lastLines(80)}`);
     });
 
     afterAll(async () => {

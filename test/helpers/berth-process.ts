@@ -61,6 +61,12 @@ export class BerthProcess {
     return berth;
   }
 
+  /** The last lines berth printed (across restarts), without the per-request log. */
+  lastLines(count: number): string {
+    const lines = (this.earlierOutput + this.output).split('\n').filter((line) => !line.includes('"msg":"request"'));
+    return lines.slice(-count).join('\n');
+  }
+
   get pid(): number | undefined {
     return this.child?.pid;
   }

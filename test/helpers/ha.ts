@@ -73,26 +73,47 @@ export async function roleInstance(berth: BerthProcess, name: string, role: 'pri
   return found;
 }
 
+/** Statements of a session fail after this long, as an application's would: a session stuck on a dead server is dropped. */
+const STATEMENT_TIMEOUT_MS = 10_000;
+
 /** A SQL session with the engine's own client over verified TLS, swallowing errors of a server killed under it. */
 export interface Session {
   query(sql: string): Promise<Array<Record<string, unknown>>>;
   end(): Promise<void>;
 }
 
-export async function openSession(engine: TestEngine, endpoint: Endpoint, ca: string): Promise<Session> {
+export async function openSession(engine: TestEngine, endpoint: Endpoint, ca: string, statementTimeoutMs = STATEMENT_TIMEOUT_MS): Promise<Session> {
   if (engine === 'postgres') {
     const client: pg.Client = await connectVerified(endpoint, ca);
     client.on('error', () => undefined);
-    return { query: async (sql) => (await client.query(sql)).rows, end: () => client.end().catch(() => undefined) };
+    const end = () => client.end().catch(() => undefined);
+    return { query: bounded(async (sql) => (await client.query(sql)).rows, end, statementTimeoutMs), end };
   }
   const connection: mysql.Connection = await connectMysqlVerified(endpoint, ca);
   connection.on('error', () => undefined);
   return {
-    query: async (sql) => {
+    query: bounded(async (sql) => {
       const [rows] = await connection.query(sql);
       return Array.isArray(rows) ? (rows as Array<Record<string, unknown>>) : [];
-    },
+    }, async () => connection.destroy(), statementTimeoutMs),
     end: () => connection.end().catch(() => connection.destroy()),
+  };
+}
+
+function bounded(query: Session['query'], drop: () => Promise<void>, timeoutMs: number): Session['query'] {
+  return async (sql) => {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(() => {
+        void drop();
+        reject(new Error(`no answer to ${sql} within ${timeoutMs} ms`));
+      }, timeoutMs);
+    });
+    try {
+      return await Promise.race([query(sql), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
   };
 }
 
