@@ -75,6 +75,19 @@ describe('archive-wal.sh', () => {
     expect((await fs.readFile(path.join(archive, `${SEGMENT}.gz`))).equals(before)).toBe(true);
   });
 
+  it('lets a primary and its standby archive the same segments at once: every archived file matches its checksum', async () => {
+    // Large enough that the two gzips overlap; several rounds to meet the race.
+    for (let round = 0; round < 8; round++) {
+      const name = `00000001000000000000001${round}`;
+      const { file } = await walFile(`seg-${round}`, 4 * 1024 * 1024);
+      const results = await Promise.all([archiveWal(file, name), archiveWal(file, name), archiveWal(file, name)]);
+      expect(results.map((result) => result.code), results.map((result) => result.stderr).join('\n')).toEqual([0, 0, 0]);
+      const gz = await fs.readFile(path.join(archive, `${name}.gz`));
+      expect(await fs.readFile(path.join(archive, `${name}.gz.sha256`), 'utf8')).toBe(`${sha256(gz)}  ${name}.gz\n`);
+    }
+    expect((await fs.readdir(archive)).filter((entry) => entry.startsWith('.'))).toEqual([]); // no temp file left
+  });
+
   it('completes a copy interrupted before its checksum file was written', async () => {
     const { file } = await walFile('seg');
     await archiveWal(file);

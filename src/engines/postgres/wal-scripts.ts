@@ -17,6 +17,8 @@ export const ARCHIVE_SCRIPT = `#!/bin/sh
 # Writes <dir>/<name>.gz (temp name, fsync, link: never replaces a file), then
 # <dir>/<name>.gz.sha256. A file archived again succeeds only when the archived
 # copy holds exactly the same bytes; different content fails and is kept.
+# A primary and its standby archive the same segments into one directory, at
+# the same time: each writer has temp files of its own (the shell's pid).
 set -u
 PATH=/usr/bin:/bin
 export PATH
@@ -29,7 +31,7 @@ case $name in
 esac
 gz=$dir/$name.gz
 sum=$gz.sha256
-tmp=$dir/.$name.gz.tmp
+tmp=$dir/.$name.gz.tmp.$$
 
 fail() {
   rm -f "$tmp" "$tmp.sha256"
@@ -45,7 +47,7 @@ write_sum() {
   sync "$dir" || fail "cannot fsync $dir"
 }
 
-if [ -e "$gz" ]; then
+archived_already() {
   gzip -dc < "$gz" | cmp -s - "$src" || fail "$gz already exists with different content; refusing to overwrite it"
   if [ -e "$sum" ]; then
     read -r recorded rest < "$sum" || recorded=
@@ -54,11 +56,18 @@ if [ -e "$gz" ]; then
   fi
   write_sum
   exit 0
-fi
+}
+
+[ -e "$gz" ] && archived_already
 rm -f "$tmp" "$tmp.sha256"
 gzip -4 -n -c < "$src" > "$tmp" || fail "cannot compress $src"
 sync "$tmp" || fail "cannot fsync $tmp"
-ln "$tmp" "$gz" || fail "cannot create $gz"
+if ! ln "$tmp" "$gz" 2>/dev/null; then
+  # The other server archived it meanwhile: the same bytes are fine.
+  rm -f "$tmp"
+  [ -e "$gz" ] || fail "cannot create $gz"
+  archived_already
+fi
 rm -f "$tmp"
 write_sum
 exit 0
