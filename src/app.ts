@@ -5,7 +5,9 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { regionError } from './catalog/regions.js';
 import type { BerthConfig } from './config.js';
+import { markStore, openBackupStore } from './backup-store/open-store.js';
 import { ControlPlane } from './control/control-plane.js';
+import { OffsiteBackups } from './control/offsite.js';
 import { assertTraversableBy, ensureServiceUser, isRoot, type OsUser } from './engines/os-user.js';
 import { MysqlDriver } from './engines/mysql/mysql-driver.js';
 import { PostgresDriver } from './engines/postgres/postgres-driver.js';
@@ -58,7 +60,12 @@ export async function startBerth(config: BerthConfig, logger: Logger, options: S
   const store = await Store.open(config.dataDir, () => clock.now().getTime() / 1000);
   try {
     const credentials = await resolveCredentials(config.dataDir, options.env);
-    const accountId = store.settings.getOrCreate('account-id', () => String(randomInt(100_000_000_000, 999_999_999_999)));
+    // The backup store first: a fresh berth recovering from it takes the account of the berth that wrote it.
+    const backupStore = config.backupStore
+      ? await openBackupStore({ url: config.backupStore, endpoint: config.backupStoreEndpoint, keyFile: config.backupKeyFile, dataDir: config.dataDir, logger })
+      : undefined;
+    const accountId = store.settings.getOrCreate('account-id', () => backupStore?.accountId ?? String(randomInt(100_000_000_000, 999_999_999_999)));
+    if (backupStore) await markStore(backupStore.vault, accountId);
     const cas = await CaRegistry.open(path.join(config.dataDir, 'pki'));
     const engines = new EngineRegistry([
       new PostgresDriver({ rootDir: config.dataDir, osUser: engineUser }),
@@ -66,8 +73,14 @@ export async function startBerth(config: BerthConfig, logger: Logger, options: S
     ]);
     const control = new ControlPlane(store, engines, cas, config, clock, logger);
     const { instances } = control;
+    if (backupStore) {
+      const offsite = new OffsiteBackups(store, backupStore.vault, logger);
+      const imported = await offsite.open(accountId);
+      instances.backups.useStore(offsite);
+      logger.info('backups go to the backup store', { store: offsite.description, importedSnapshots: imported });
+    }
 
-    const metrics = new BerthMetrics(store, control.highAvailability);
+    const metrics = new BerthMetrics(store, { replication: control.highAvailability, backups: instances.backups, drills: control.drills });
     const context: ServiceContext = {
       store,
       engines,
@@ -77,6 +90,7 @@ export async function startBerth(config: BerthConfig, logger: Logger, options: S
       instances,
       ports: control.ports,
       replication: control.highAvailability,
+      drills: control.drills,
       cas,
       clock,
       advertiseHost: config.advertiseHost,

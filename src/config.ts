@@ -66,6 +66,7 @@ interface OptionSpec<T> {
 }
 
 const text = (fallback: string) => (raw: string | undefined) => raw ?? fallback;
+const optionalText = (raw: string | undefined): string | undefined => raw;
 const integer = (fallback: number, min: number, max: number) => (raw: string | undefined, flag: string) =>
   parseInteger(flag, raw ?? String(fallback), min, max);
 const milliseconds = (fallback: number, max: number, min = 100) => integer(fallback, min, max);
@@ -140,6 +141,34 @@ export const SERVE_OPTIONS = {
     help: 'how often the archive is pushed forward (the lag of `latestRestorableTime`)',
     default: '60000',
     parse: milliseconds(60_000, 86_400_000),
+  },
+  backupStore: {
+    flag: 'backup-store',
+    value: '<url>',
+    help: 'where backups go besides this host: `s3://bucket/prefix` or `file:///path` (default: none, backups stay in the data dir)',
+    defaultText: 'none',
+    parse: optionalText,
+  },
+  backupStoreEndpoint: {
+    flag: 'backup-store-endpoint',
+    value: '<url>',
+    help: 'endpoint of an S3-compatible service for an `s3://` store (credentials: the standard AWS environment, profile or config)',
+    defaultText: 'AWS S3',
+    parse: optionalText,
+  },
+  backupKeyFile: {
+    flag: 'backup-key-file',
+    value: '<path>',
+    help: 'the key that encrypts the backups in the store (32 random bytes, base64); keep a copy off this host',
+    defaultText: '`backup.key` in the data dir, generated at first start',
+    parse: (raw: string | undefined) => (raw === undefined ? undefined : path.resolve(raw)),
+  },
+  backupVerifyIntervalMs: {
+    flag: 'backup-verify-interval-ms',
+    value: '<n>',
+    help: "how often each database's newest automatic backup is restored into a scratch server and checked (a restore drill)",
+    default: '86400000',
+    parse: milliseconds(86_400_000, 20 * 86_400_000, 1000),
   },
   metricsIntervalMs: {
     flag: 'metrics-interval-ms',

@@ -8,13 +8,13 @@
  */
 import {
   GetRelationalDatabaseCommand,
-  GetRelationalDatabaseEventsCommand,
   type LightsailClient,
   type RelationalDatabase,
 } from '@aws-sdk/client-lightsail';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { describeWhenAvailable } from '../src/engines/conformance/prerequisites.js';
 import { BerthProcess } from './helpers/berth-process.js';
+import { eventMessages } from './helpers/databases.js';
 import { createHighlyAvailable } from './helpers/failover-rounds.js';
 import { highAvailability, instancesOf, LedgerWriter, openSession, roleInstance, serverPid } from './helpers/ha.js';
 import { engineAvailable, type TestEngine } from './helpers/sql.js';
@@ -37,16 +37,7 @@ for (const engine of ['postgres', 'mysql'] as const) {
       (await client.send(new GetRelationalDatabaseCommand({ relationalDatabaseName: name }))).relationalDatabase!;
     const endpoint = async () => ({ port: (await describe()).masterEndpoint!.port!, user: 'owner', database: 'app', password: PASSWORD });
     /** Every event of the last hour, all pages. */
-    const events = async () => {
-      const messages: string[] = [];
-      let pageToken: string | undefined;
-      do {
-        const page = await client.send(new GetRelationalDatabaseEventsCommand({ relationalDatabaseName: name, durationInMinutes: 60, pageToken }));
-        messages.push(...page.relationalDatabaseEvents!.map((event) => event.message!));
-        pageToken = page.nextPageToken;
-      } while (pageToken);
-      return messages;
-    };
+    const events = () => eventMessages(client, name);
     /** The standby is built, streaming and synchronous again. */
     const synchronousAgain = () =>
       until(`a synchronous standby of ${name}`, async () => {

@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 import { ca } from './ca.js';
+import { backup } from './backup.js';
 import { maintenance } from './maintenance.js';
+import { recover } from './recover.js';
 import { serve } from './serve.js';
 
 const USAGE = `Usage: berth <command> [options]
@@ -10,6 +12,11 @@ Commands:
   ca bundle    print the CA bundle for sslmode=verify-full
   maintenance run <name>
                apply a database's pending maintenance now
+  recover      bring back every database of the backup store that berth lacks
+  backup verify <name>
+               restore the newest backup into a scratch server and check it
+  backup rotate-key --backup-key-file <path>
+               start sealing new backups with a new key (old ones stay readable)
 
 Run 'berth <command> --help' for the options of a command.`;
 
@@ -22,6 +29,10 @@ async function main(argv: string[]): Promise<number> {
       return ca(rest);
     case 'maintenance':
       return maintenance(rest);
+    case 'recover':
+      return recover(rest);
+    case 'backup':
+      return backup(rest);
     case undefined:
     case 'help':
     case '--help':

@@ -14,6 +14,7 @@ import type { Instances } from './instances.js';
 export class BackupScheduler {
   private timer: NodeJS.Timeout | undefined;
   private readonly lastFlush = new Map<string, number>();
+  private catchingUp: Promise<void> | undefined;
 
   constructor(
     private readonly store: Store,
@@ -35,7 +36,7 @@ export class BackupScheduler {
 
   /** One pass over the databases; resolves when the work it queued is done. */
   async tick(): Promise<void> {
-    const jobs: Array<Promise<void>> = [];
+    const jobs: Array<Promise<void>> = [this.catchUp()];
     for (const database of this.store.databases.all()) {
       if (!database.backupRetentionEnabled || database.state !== 'available' || !database.desiredRunning) continue;
       if (this.controller.busy(database.id)) continue;
@@ -43,6 +44,15 @@ export class BackupScheduler {
       else if (this.flushDue(database)) jobs.push(this.queue(database, () => this.flush(database.id)));
     }
     await Promise.all(jobs);
+  }
+
+  /** Uploads to the backup store what it lacks (it was unreachable, or berth died mid-upload); one pass at a time. */
+  private catchUp(): Promise<void> {
+    this.catchingUp ??= this.instances.backups
+      .catchUp()
+      .catch((error) => this.logger.warn('could not bring the backup store up to date', { error }))
+      .finally(() => (this.catchingUp = undefined));
+    return this.catchingUp;
   }
 
   /** No backup yet, or none taken since the current occurrence of the backup window began. */

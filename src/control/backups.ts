@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { readdir, rm } from 'node:fs/promises';
+import { chmod, mkdir, readdir, rm } from 'node:fs/promises';
+import { pathExists } from '../engines/hashed-copy.js';
 import path from 'node:path';
 import type { BackupManifest, EngineBackups, RestoreSource } from '../engines/backup.js';
 import type { InstanceSpec } from '../engines/driver.js';
@@ -7,6 +8,8 @@ import type { DatabaseRecord, SnapshotRecord, Store } from '../store/index.js';
 import type { AutomaticBackupRecord } from '../store/automatic-backups.js';
 import type { Clock } from '../util/clock.js';
 import type { Instances } from './instances.js';
+import { OffsiteBackups } from './offsite.js';
+import type { RecoveryPayload } from '../domain/tasks.js';
 
 /** Point-in-time restores reach back this far (Lightsail: 7 days). */
 export const RETENTION_DAYS = 7;
@@ -20,15 +23,27 @@ export interface RestorableRange {
 /**
  * Snapshots, automatic backups and the continuous archive of each database,
  * on disk under the data dir: `snapshots/<id>/`, `backups/<database id>/<id>/`,
- * `archive/<database id>/`.
+ * `archive/<database id>/`; with a backup store, each also goes there
+ * (offsite.ts), and what is missing here is fetched from there.
  */
 export class Backups {
+  private offsite: OffsiteBackups | undefined;
+
   constructor(
     private readonly store: Store,
     private readonly instances: Instances,
     private readonly dataDir: string,
     private readonly clock: Clock,
   ) {}
+
+  /** From now on every backup goes to the store too. */
+  useStore(offsite: OffsiteBackups): void {
+    this.offsite = offsite;
+  }
+
+  get backupStore(): OffsiteBackups | undefined {
+    return this.offsite;
+  }
 
   snapshotDir(snapshotId: string): string {
     return path.join(this.dataDir, 'snapshots', snapshotId);
@@ -49,8 +64,12 @@ export class Backups {
    * they are) and `instances/<id>/` inside it for every later one.
    */
   instanceArchiveDir(database: Pick<DatabaseRecord, 'id' | 'engine'>, instanceId: string): string {
-    const root = this.archiveDir(database.id);
-    if (this.engine(database).archiveLayout === 'shared' || instanceId === database.id) return root;
+    return this.archiveDirIn(this.archiveDir(database.id), database, database.id, instanceId);
+  }
+
+  /** Where, in the archive `root` of the database `databaseId` (of `database`'s engine), `instanceId` archives. */
+  private archiveDirIn(root: string, database: Pick<DatabaseRecord, 'engine'>, databaseId: string, instanceId: string): string {
+    if (this.engine(database).archiveLayout === 'shared' || instanceId === databaseId) return root;
     return path.join(root, 'instances', instanceId);
   }
 
@@ -85,14 +104,20 @@ export class Backups {
     }
   }
 
-  /** Records the end of a snapshot: available with its size, or failed (its files removed). */
+  /**
+   * Records the end of a snapshot: available with its size (in the backup
+   * store first, when there is one), or failed (its files removed).
+   */
   async finishSnapshot(snapshotId: string, manifest: BackupManifest | undefined): Promise<void> {
     if (manifest) {
+      const snapshot = { ...this.snapshot(snapshotId), state: 'available' as const, sizeBytes: manifest.sizeBytes };
+      // One the store cannot take now stays here and is uploaded by a later pass (catchUp).
+      await this.offsite?.pushSnapshotOrWait(snapshot, this.snapshotDir(snapshotId), manifest);
       this.store.snapshots.finish(snapshotId, { state: 'available', sizeBytes: manifest.sizeBytes });
       return;
     }
     this.store.snapshots.finish(snapshotId, { state: 'failed' });
-    await this.deleteSnapshotFiles(snapshotId);
+    await rm(this.snapshotDir(snapshotId), { recursive: true, force: true }); // never uploaded: only complete snapshots are
   }
 
   snapshotOrUndefined(snapshotId: string): SnapshotRecord | undefined {
@@ -105,8 +130,17 @@ export class Backups {
     return snapshot;
   }
 
-  async deleteSnapshotFiles(snapshotId: string): Promise<void> {
-    await rm(this.snapshotDir(snapshotId), { recursive: true, force: true });
+  /** Removes a snapshot's files, here and in the backup store (the store's catalog entry first). */
+  async deleteSnapshotFiles(snapshot: Pick<SnapshotRecord, 'id' | 'region'>): Promise<void> {
+    await this.offsite?.deleteSnapshot(snapshot);
+    await rm(this.snapshotDir(snapshot.id), { recursive: true, force: true });
+  }
+
+  /** The directory of a snapshot on this host, fetched from the backup store when it is not here. */
+  async localSnapshotDir(snapshot: SnapshotRecord): Promise<string> {
+    const dir = this.snapshotDir(snapshot.id);
+    if (this.offsite && !(await pathExists(dir))) await this.offsite.pullSnapshot(snapshot, dir);
+    return dir;
   }
 
   /**
@@ -130,7 +164,8 @@ export class Backups {
   }
 
   /** Disabling retention deletes the automatic backups and the archive, as Lightsail does. */
-  async dropAll(database: Pick<DatabaseRecord, 'id'>): Promise<void> {
+  async dropAll(database: Pick<DatabaseRecord, 'id' | 'region'>): Promise<void> {
+    await this.offsite?.forget(database);
     this.store.transaction(() => {
       this.store.automaticBackups.removeAll(database.id);
       this.store.databases.update(database.id, { latestRestorableTime: null });
@@ -139,8 +174,22 @@ export class Backups {
     await rm(this.archiveDir(database.id), { recursive: true, force: true });
   }
 
+  /**
+   * The base of point-in-time restores, taken before a new database first
+   * reports available (its archive already runs): the restorable window
+   * opens then, not at the first scheduled backup. The backup store gets it
+   * from the next pass (catchUp), so a slow store does not slow creates.
+   */
+  async takeFirstBackup(database: DatabaseRecord): Promise<void> {
+    const current = this.store.databases.findById(database.id) ?? database;
+    if (!current.backupRetentionEnabled || this.store.automaticBackups.list(current.id).length > 0) return;
+    this.store.events.record(current, 'Backing up Relational Database', ['backup']);
+    await this.takeAutomaticBackup(current, { upload: false });
+    this.store.events.record(current, 'Finished Relational Database backup', ['backup']);
+  }
+
   /** Takes an automatic backup (the database stays available) and prunes what retention no longer needs. */
-  async takeAutomaticBackup(database: DatabaseRecord): Promise<AutomaticBackupRecord> {
+  async takeAutomaticBackup(database: DatabaseRecord, options: { upload?: boolean } = {}): Promise<AutomaticBackupRecord> {
     const id = randomUUID();
     const dir = this.automaticBackupDir(database.id, id);
     const source = await this.source(database);
@@ -154,8 +203,36 @@ export class Backups {
       sizeBytes: manifest.sizeBytes,
     };
     this.store.automaticBackups.add(record);
+    if (options.upload !== false) await this.offsite?.pushBackupOrWait(database, record, dir, manifest);
     await this.prune(database);
     return record;
+  }
+
+  /**
+   * Uploads what the backup store should have and lacks: snapshots and
+   * automatic backups taken while it was unreachable or interrupted by a
+   * kill. A snapshot deleted meanwhile is deleted from the store again.
+   */
+  async catchUp(): Promise<void> {
+    const offsite = this.offsite;
+    if (!offsite) return;
+    for (const snapshot of this.store.snapshots.all()) {
+      if (snapshot.state !== 'available' || offsite.hasSnapshot(snapshot)) continue;
+      const dir = this.snapshotDir(snapshot.id);
+      if (!(await pathExists(dir))) continue;
+      await offsite.pushSnapshot(snapshot, dir, await this.engine(snapshot).readManifest(dir));
+      if (!this.store.snapshots.findById(snapshot.id)) await offsite.deleteSnapshot(snapshot);
+    }
+    for (const database of this.store.databases.all()) {
+      if (!database.backupRetentionEnabled) continue;
+      for (const backup of this.store.automaticBackups.list(database.id)) await this.upload(database, backup);
+    }
+  }
+
+  private async upload(database: DatabaseRecord, backup: AutomaticBackupRecord): Promise<void> {
+    if (!this.offsite || this.offsite.hasBackup(database, backup.id)) return;
+    const dir = this.automaticBackupDir(database.id, backup.id);
+    await this.offsite.pushBackup(database, backup, dir, await this.engine(database).readManifest(dir));
   }
 
   /**
@@ -172,7 +249,10 @@ export class Backups {
     if (engine.archiveLayout === 'per-instance' && standby?.state === 'running') {
       await engine.flushArchive(this.instances.spec(database, standby), this.instanceArchiveDir(database, standby.id));
     }
-    const latest = at.getTime() / 1000;
+    const flushed = at.getTime() / 1000;
+    // With a store, what is restorable is what the store has: the archive waits locally while it is unreachable.
+    const latest = this.offsite ? await this.offsite.shipArchive(database, this.archiveDir(database.id), flushed) : flushed;
+    if (latest === undefined) return database.latestRestorableTime ?? undefined;
     this.store.databases.update(database.id, { latestRestorableTime: latest });
     return latest;
   }
@@ -189,6 +269,7 @@ export class Backups {
     const older = backups.filter((backup) => backup.createdAt < cutoff);
     const doomed = older.slice(0, Math.max(0, older.length - 1));
     for (const backup of doomed) {
+      await this.offsite?.deleteBackup(database, backup.id);
       this.store.automaticBackups.remove(backup.id);
       await rm(this.automaticBackupDir(database.id, backup.id), { recursive: true, force: true });
     }
@@ -197,8 +278,12 @@ export class Backups {
     if (oldest && doomed.length > 0) {
       const engine = this.engine(database);
       const manifest = await engine.readManifest(this.automaticBackupDir(database.id, oldest.id));
+      const root = this.archiveDir(database.id);
+      const before = await archiveFiles(root);
       await engine.pruneArchive(this.instanceArchiveDir(database, oldest.instanceId), manifest);
       await this.dropUnneededInstanceArchives(database, kept);
+      const after = new Set(await archiveFiles(root));
+      await this.offsite?.pruneArchive(database, before.filter((file) => !after.has(file)));
     }
   }
 
@@ -220,6 +305,46 @@ export class Backups {
     return { earliest, latest: Math.max(earliest, database.latestRestorableTime) };
   }
 
+  /**
+   * A database this berth lacks, staged from the backup store for `target`
+   * (the database that restores it): its backup and the archive after it.
+   */
+  async stageRecovery(target: DatabaseRecord, payload: RecoveryPayload, stagingKey: string): Promise<RestoreSource> {
+    if (!this.offsite) throw new Error(`berth has no backup store to recover ${payload.sourceName} from`);
+    const dir = this.stagingDir(stagingKey);
+    await rm(dir, { recursive: true, force: true });
+    try {
+      // Traversable (never listable) down to the archive, which the engine's own replay may read.
+      for (const step of [path.dirname(dir), dir]) {
+        await mkdir(step, { recursive: true, mode: 0o711 });
+        await chmod(step, 0o711);
+      }
+      const backupDir = path.join(dir, 'backup');
+      await this.offsite.pullBackup(payload.region, payload.sourceDatabaseId, payload.backupId, backupDir);
+      const archiveRoot = path.join(dir, 'archive');
+      await this.offsite.pullArchive(payload.sourceDatabaseId, archiveRoot);
+      await this.engine(target).adoptArchive(archiveRoot);
+      const archiveDir = this.archiveDirIn(archiveRoot, target, payload.sourceDatabaseId, payload.instanceId);
+      return { backupDir, archiveDir, targetTime: new Date(payload.targetTime * 1000) };
+    } catch (error) {
+      await rm(dir, { recursive: true, force: true });
+      throw error;
+    }
+  }
+
+  async discardStaging(stagingKey: string): Promise<void> {
+    await rm(this.stagingDir(stagingKey), { recursive: true, force: true });
+  }
+
+  private stagingDir(stagingKey: string): string {
+    return path.join(this.stagingRoot(), `restore-${stagingKey}`);
+  }
+
+  /** Where downloads from the backup store wait for a restore. */
+  stagingRoot(): string {
+    return OffsiteBackups.stagingDir(this.dataDir);
+  }
+
   /** Where a point-in-time restore of `database` to `targetTime` starts from. */
   pointInTimeSource(database: DatabaseRecord, targetTime: number): RestoreSource {
     const base = this.store.automaticBackups
@@ -237,4 +362,16 @@ export class Backups {
   private now(): number {
     return this.clock.now().getTime() / 1000;
   }
+}
+
+/** Every file under an archive directory, relative to it, `/`-separated. */
+async function archiveFiles(root: string, relative = ''): Promise<string[]> {
+  const entries = await readdir(path.join(root, relative), { withFileTypes: true }).catch(() => []);
+  const files: string[] = [];
+  for (const entry of entries) {
+    const child = relative === '' ? entry.name : `${relative}/${entry.name}`;
+    if (entry.isDirectory()) files.push(...(await archiveFiles(root, child)));
+    else if (entry.isFile()) files.push(child);
+  }
+  return files;
 }

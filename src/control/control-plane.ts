@@ -3,6 +3,7 @@ import type { EngineRegistry } from '../engines/registry.js';
 import type { Store } from '../store/index.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
+import { BackupDrills } from './backup-drills.js';
 import { BackupScheduler } from './backup-scheduler.js';
 import { Controller } from './controller.js';
 import { EngineWatch } from './engine-watch.js';
@@ -20,6 +21,7 @@ export type ControlSettings = Pick<
   BerthConfig,
   | 'dataDir' | 'advertiseHost' | 'publicListenAddresses' | 'databasePorts' | 'monitorIntervalMs' | 'maintenanceIntervalMs'
   | 'backupCheckIntervalMs' | 'archiveIntervalMs' | 'metricsIntervalMs' | 'haCheckIntervalMs' | 'failoverTimeoutMs' | 'standbyLagLimitBytes'
+  | 'backupVerifyIntervalMs'
 >;
 
 /**
@@ -39,6 +41,7 @@ export class ControlPlane {
   readonly maintenance: MaintenanceScheduler;
   readonly backupScheduler: BackupScheduler;
   readonly metricsSampler: MetricsSampler;
+  readonly drills: BackupDrills;
 
   constructor(
     private readonly store: Store,
@@ -69,6 +72,7 @@ export class ControlPlane {
     this.maintenance = new MaintenanceScheduler(store, this.controller, clock, logger);
     this.metricsSampler = new MetricsSampler(store, this.instances, clock, logger);
     this.backupScheduler = new BackupScheduler(store, this.instances, this.controller, clock, logger, settings.archiveIntervalMs);
+    this.drills = new BackupDrills(store, this.instances, this.ports, logger);
   }
 
   /** After a restart: files nobody owns removed, unfinished tasks resumed, servers brought to what their databases should be. */
@@ -85,6 +89,7 @@ export class ControlPlane {
     this.maintenance.start(this.settings.maintenanceIntervalMs);
     this.backupScheduler.start(this.settings.backupCheckIntervalMs);
     this.metricsSampler.start(this.settings.metricsIntervalMs);
+    this.drills.start(this.settings.backupVerifyIntervalMs);
   }
 
   async close(options: { stopDatabases: boolean }): Promise<void> {
@@ -93,6 +98,8 @@ export class ControlPlane {
     this.maintenance.stop();
     this.backupScheduler.stop();
     this.metricsSampler.stop();
+    this.drills.stop();
+    await this.drills.settled();
     await this.controller.close();
     if (!options.stopDatabases) return;
     await Promise.allSettled(

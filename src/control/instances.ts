@@ -149,16 +149,7 @@ export class Instances {
    * the same chain.
    */
   async issue(database: DatabaseRecord, instance: InstanceRecord, identifier = database.caCertificateIdentifier): Promise<TlsMaterial> {
-    const host = this.environment.advertiseHost;
-    const dnsNames = new Set(['localhost']);
-    const ipAddresses = new Set(['127.0.0.1', '::1']);
-    if (isIP(host)) ipAddresses.add(host);
-    else dnsNames.add(host);
-    const issued = await this.pki.issueServerCertificate(identifier, {
-      commonName: host,
-      dnsNames: [...dnsNames],
-      ipAddresses: [...ipAddresses],
-    });
+    const issued = await this.issueCertificate(identifier);
     this.store.certificates.set(instance.id, {
       caCertificateIdentifier: identifier,
       certificatePem: issued.certPem,
@@ -166,6 +157,21 @@ export class Instances {
       notAfter: issued.notAfter.getTime() / 1000,
     });
     return { certPem: issued.certPem, keyPem: issued.keyPem, caPem: this.caBundle(database, identifier) };
+  }
+
+  /** TLS for a server that is not one of the database's instances (a restore drill): issued, never stored. */
+  async scratchTls(database: DatabaseRecord): Promise<TlsMaterial> {
+    const issued = await this.issueCertificate(database.caCertificateIdentifier);
+    return { certPem: issued.certPem, keyPem: issued.keyPem, caPem: this.caBundle(database) };
+  }
+
+  private issueCertificate(identifier: string) {
+    const host = this.environment.advertiseHost;
+    const dnsNames = new Set(['localhost']);
+    const ipAddresses = new Set(['127.0.0.1', '::1']);
+    if (isIP(host)) ipAddresses.add(host);
+    else dnsNames.add(host);
+    return this.pki.issueServerCertificate(identifier, { commonName: host, dnsNames: [...dnsNames], ipAddresses: [...ipAddresses] });
   }
 
   /** Parameters persisted but waiting for a restart (the primary's: the standby carries the same). */

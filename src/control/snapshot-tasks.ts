@@ -40,11 +40,25 @@ export const snapshot: TaskHandler<'snapshot'> = {
   failureEvent: 'The snapshot failed',
 };
 
-function restoreSource(instances: Instances, payload: RestorePayload): RestoreSource {
-  if (payload.kind === 'snapshot') return { backupDir: instances.backups.snapshotDir(payload.snapshotId) };
+async function restoreSource(instances: Instances, database: DatabaseRecord, payload: RestorePayload, stagingKey: string): Promise<RestoreSource> {
+  const { backups } = instances;
+  if (payload.kind === 'snapshot') return { backupDir: await backups.localSnapshotDir(backups.snapshot(payload.snapshotId)) };
+  if (payload.kind === 'backup-store') return backups.stageRecovery(database, payload, stagingKey);
   const source = instances.databaseById(payload.sourceDatabaseId);
   if (!source) throw new Error('the source database of the point-in-time restore no longer exists');
-  return instances.backups.pointInTimeSource(source, payload.targetTime);
+  return backups.pointInTimeSource(source, payload.targetTime);
+}
+
+function restoredFrom(instances: Instances, payload: RestorePayload): string {
+  const at = (seconds: number) => new Date(seconds * 1000).toISOString();
+  switch (payload.kind) {
+    case 'snapshot':
+      return `snapshot ${instances.backups.snapshot(payload.snapshotId).name}`;
+    case 'backup-store':
+      return `the backup store: ${payload.sourceName} as of ${at(payload.targetTime)}`;
+    case 'point-in-time':
+      return `the state of ${instances.databaseById(payload.sourceDatabaseId)?.name ?? 'its source'} at ${at(payload.targetTime)}`;
+  }
 }
 
 /** Builds a new database from a snapshot or from a point in time of another (and its standby, for an HA bundle). */
@@ -53,23 +67,24 @@ export const restore: TaskHandler<'restore'> = {
   async run(context, database, task) {
     const { instances } = context;
     const payload = task.payload;
-    const source = restoreSource(instances, payload);
+    const source = await restoreSource(instances, database, payload, String(task.seq));
     const driver = instances.driver(database);
     const primary = instances.primary(database);
     const spec = instances.spec(database, primary);
     const tls = await instances.tls(database, primary);
     await driver.destroy(spec); // a half-made copy from before a crash
-    await instances.backups.engine(database).restore(spec, tls, source);
+    try {
+      await instances.backups.engine(database).restore(spec, tls, source);
+    } finally {
+      await instances.backups.discardStaging(String(task.seq));
+    }
     await driver.ensureMasterUser(spec, instances.masterPassword(database));
     await instances.verify(database);
     instances.setState(primary, 'running');
     await instances.backups.applyRetention(database);
     await context.standbys.ensure(database);
-    const from =
-      payload.kind === 'snapshot'
-        ? `snapshot ${instances.backups.snapshot(payload.snapshotId).name}`
-        : `the state of ${instances.databaseById(payload.sourceDatabaseId)?.name ?? 'its source'} at ${new Date(payload.targetTime * 1000).toISOString()}`;
-    return { events: [{ message: `Relational database restored from ${from}`, categories: ['creation', 'restoration'] }] };
+    await instances.backups.takeFirstBackup(database);
+    return { events: [{ message: `Relational database restored from ${restoredFrom(instances, payload)}`, categories: ['creation', 'restoration'] }] };
   },
   failureEvent: 'The restore failed',
 };

@@ -67,6 +67,7 @@ const create: TaskHandler<'create'> = {
     await startPrimary(context, database, { ensureMasterUser: true });
     await instances.backups.applyRetention(database);
     await context.standbys.ensure(database);
+    await instances.backups.takeFirstBackup(database);
     return { events: [{ message: 'Relational database created', categories: ['creation'] }] };
   },
   failureEvent: 'Relational database creation failed',

@@ -17,7 +17,20 @@ export interface UpdatePlan {
 /** Where a new database's data comes from. */
 export type RestorePayload =
   | { kind: 'snapshot'; snapshotId: string }
-  | { kind: 'point-in-time'; sourceDatabaseId: string; targetTime: number };
+  | { kind: 'point-in-time'; sourceDatabaseId: string; targetTime: number }
+  | RecoveryPayload;
+
+/** A database this berth lacks, brought back from the backup store: its newest backup, replayed to `targetTime`. */
+export interface RecoveryPayload {
+  kind: 'backup-store';
+  region: string;
+  sourceDatabaseId: string;
+  sourceName: string;
+  backupId: string;
+  /** The instance the backup was taken from (whose archive a per-instance layout replays). */
+  instanceId: string;
+  targetTime: number;
+}
 
 /** Why a failover began. */
 export type FailoverReason = 'primary-exited' | 'primary-unresponsive' | 'requested';

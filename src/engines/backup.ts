@@ -86,4 +86,11 @@ export interface EngineBackups {
 
   /** Deletes archive files that no restore from `oldestKept` onwards needs. */
   pruneArchive(archiveDir: string, oldestKept: BackupManifest): Promise<void>;
+
+  /**
+   * Makes an archive that berth filled itself (fetched from the backup
+   * store) readable by whoever replays it in a restore (the server's own
+   * restore_command, or berth).
+   */
+  adoptArchive(archiveDir: string): Promise<void>;
 }

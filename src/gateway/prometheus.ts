@@ -1,7 +1,14 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { DrillResult } from '../control/backup-drills.js';
 import type { ReplicationObservation } from '../control/ha/monitor.js';
 import type { Store } from '../store/index.js';
 import type { RequestRecord } from './request-log.js';
+
+/** What /metrics shows of the backup store. */
+export interface BackupStoreFigures {
+  spooledBytes(): ReadonlyMap<string, number>;
+  readonly storeReachable: boolean | undefined;
+}
 
 /**
  * berth's own metrics for Prometheus (GET /metrics): API requests by
@@ -13,7 +20,14 @@ export class BerthMetrics {
   private readonly requests: Counter<'operation' | 'status'>;
   private readonly latency: Histogram<'operation'>;
 
-  constructor(store: Store, replication: { observations(): ReadonlyMap<string, ReplicationObservation> }) {
+  constructor(
+    store: Store,
+    { replication, backups, drills }: {
+      replication: { observations(): ReadonlyMap<string, ReplicationObservation> };
+      backups: { readonly backupStore: BackupStoreFigures | undefined };
+      drills: { lastResults(): ReadonlyMap<string, DrillResult> };
+    },
+  ) {
     collectDefaultMetrics({ register: this.registry, prefix: 'berth_' });
     this.requests = new Counter({
       name: 'berth_api_requests_total',
@@ -64,6 +78,46 @@ export class BerthMetrics {
           }
         },
       });
+    new Gauge({
+      name: 'berth_backup_spool_bytes',
+      help: 'Archive bytes waiting on this host for the backup store (it could not take them yet)',
+      labelNames: ['database', 'region'],
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const [id, bytes] of backups.backupStore?.spooledBytes() ?? []) {
+          const database = store.databases.findById(id);
+          if (database) this.set({ database: database.name, region: database.region }, bytes);
+        }
+      },
+    });
+    new Gauge({
+      name: 'berth_backup_store_reachable',
+      help: '1 while the backup store takes what berth sends, 0 while it cannot (absent without a store, or before the first upload)',
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        const reachable = backups.backupStore?.storeReachable;
+        if (reachable !== undefined) this.set(reachable ? 1 : 0);
+      },
+    });
+    const drillGauge = (name: string, help: string, value: (result: DrillResult) => number) =>
+      new Gauge({
+        name,
+        help,
+        labelNames: ['database', 'region'],
+        registers: [this.registry],
+        collect() {
+          this.reset();
+          for (const [id, result] of drills.lastResults()) {
+            const database = store.databases.findById(id);
+            if (database) this.set({ database: database.name, region: database.region }, value(result));
+          }
+        },
+      });
+    drillGauge('berth_backup_verification_ok', "1 when the last restore drill of the database's newest backup succeeded, 0 when it failed", (r) => (r.ok ? 1 : 0));
+    drillGauge('berth_backup_verification_timestamp_seconds', 'When the last restore drill ended', (r) => r.at / 1000);
+    drillGauge('berth_backup_verification_duration_seconds', 'How long the last restore drill took', (r) => r.durationMs / 1000);
     replicationGauge('berth_replication_lag_bytes', 'Bytes of changes the standby of an HA database has not made durable yet', (o) => o.lagBytes);
     replicationGauge('berth_replication_lag_seconds', "How far the standby's applied state is behind, in seconds", (o) => o.lagSeconds);
     replicationGauge(

@@ -1,6 +1,7 @@
 import { InvalidInputException, NotFoundException } from '../api/errors.js';
 import type { Backups } from '../control/backups.js';
 import type { Controller } from '../control/controller.js';
+import type { BackupDrills } from '../control/backup-drills.js';
 import type { HighAvailabilityMonitor } from '../control/ha/monitor.js';
 import type { Instances } from '../control/instances.js';
 import type { MaintenanceScheduler } from '../control/maintenance.js';
@@ -28,6 +29,8 @@ export interface ServiceContext {
   cas: CaCatalogue;
   /** What the high-availability monitor last saw of each database's replication. */
   replication: Pick<HighAvailabilityMonitor, 'observation'>;
+  /** Restore drills of automatic backups (`berth backup verify`). */
+  drills: Pick<BackupDrills, 'verify'>;
   clock: Clock;
   advertiseHost: string;
   pageSize: number;

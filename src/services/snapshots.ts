@@ -168,6 +168,6 @@ export async function deleteRelationalDatabaseSnapshot(
       status: 'Succeeded',
     });
   });
-  await context.backups.deleteSnapshotFiles(snapshot.id);
+  await context.backups.deleteSnapshotFiles(snapshot);
   return { operations: [operationShape(operation)] };
 }

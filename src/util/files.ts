@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { open, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { link, open, readdir, readFile, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 
 const TEMP_SUFFIX = '.berth-tmp';
@@ -17,7 +17,19 @@ export async function readFileOrUndefined(file: string): Promise<Buffer | undefi
  * Writes a file so that a crash at any moment leaves either the old content
  * or the new one: temp file in the same directory, fsync, rename, fsync dir.
  */
-export async function writeFileAtomic(file: string, data: string | Uint8Array, mode = 0o644): Promise<void> {
+export function writeFileAtomic(file: string, data: string | Uint8Array, mode = 0o644): Promise<void> {
+  return writeThroughTemp(file, data, mode, (temp) => rename(temp, file));
+}
+
+/**
+ * Creates `file` whole or not at all, failing with EEXIST when it exists:
+ * the complete temp file is hard-linked to its name (a link never replaces).
+ */
+export function writeFileExclusive(file: string, data: string | Uint8Array, mode = 0o600): Promise<void> {
+  return writeThroughTemp(file, data, mode, (temp) => link(temp, file));
+}
+
+async function writeThroughTemp(file: string, data: string | Uint8Array, mode: number, place: (temp: string) => Promise<void>): Promise<void> {
   const dir = path.dirname(file);
   const temp = path.join(dir, `.${path.basename(file)}.${process.pid}.${randomBytes(6).toString('hex')}${TEMP_SUFFIX}`);
   try {
@@ -29,10 +41,9 @@ export async function writeFileAtomic(file: string, data: string | Uint8Array, m
     } finally {
       await handle.close();
     }
-    await rename(temp, file);
-  } catch (error) {
+    await place(temp);
+  } finally {
     await rm(temp, { force: true });
-    throw error;
   }
   await fsyncDirectory(dir);
 }

@@ -163,6 +163,17 @@ export class BerthProcess {
     await this.launch();
   }
 
+  /**
+   * The host is lost: berth and every server it started killed with -9, the
+   * whole data dir removed. launch() then starts a brand-new berth with the
+   * same options on an empty data dir.
+   */
+  async loseHost(): Promise<void> {
+    await this.kill();
+    await killProcessesUsing(this.dataDir);
+    await rm(this.dataDir, { recursive: true, force: true });
+  }
+
   async dispose(): Promise<void> {
     try {
       await this.kill();

@@ -233,6 +233,9 @@ export class MysqlDriver implements EngineDriver, EngineBackups, EngineObservabi
     await step(`pruning the binary log archive ${archiveDir}`, () => pruneArchive(archiveDir, oldestKept));
   }
 
+  /** berth replays binary logs itself (mariadb-binlog as root): nothing to change. */
+  async adoptArchive(): Promise<void> {}
+
   private backupHost(): MysqlBackupHost {
     return {
       prepare: (spec) => this.prepare(spec),

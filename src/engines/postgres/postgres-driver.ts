@@ -19,7 +19,7 @@ import type {
 } from '../driver.js';
 import type { EngineReplication, ReplicationLink, StandbyState } from '../replication.js';
 import { engineVersionOf, InstanceQueues, serviceUserOnce, step } from '../driver-support.js';
-import { assertTraversableBy, mkdirOwnedBy, writeFileAtomicAs, type OsUser } from '../os-user.js';
+import { assertTraversableBy, chownTreeTo, mkdirOwnedBy, writeFileAtomicAs, type OsUser } from '../os-user.js';
 import type { ServerProcess } from '../../supervisor/server-process.js';
 import { ensureDatabase, ensureMasterRole, setRolePassword, withAdminClient } from './admin-connection.js';
 import { flushArchive, pruneArchive, setArchiving } from './archive.js';
@@ -218,6 +218,11 @@ export class PostgresDriver implements EngineDriver, EngineBackups, EngineObserv
 
   async pruneArchive(archiveDir: string, oldestKept: BackupManifest): Promise<void> {
     await step(`pruning the WAL archive ${archiveDir}`, () => pruneArchive(archiveDir, oldestKept));
+  }
+
+  /** restore_command runs as the service user: the archive becomes its own. */
+  async adoptArchive(archiveDir: string): Promise<void> {
+    await chownTreeTo(await this.user(), archiveDir);
   }
 
   private backupHost(): PostgresBackupHost {

@@ -1,0 +1,254 @@
+/**
+ * Sealed objects: what berth puts in a backup store. A sealed object is
+ *
+ *   "BERTHSEAL" | version (1) | key id (8 bytes) | IV (12 bytes) | ciphertext | GCM tag (16 bytes)
+ *
+ * where the ciphertext is AES-256-GCM over the gzip stream of the plaintext,
+ * and the header (everything before the ciphertext) is authenticated too.
+ * Data that is already compressed is stored in gzip's uncompressed blocks
+ * (level 0), so every object has the same format. Files are sealed and
+ * unsealed as streams (they can be gigabytes); an unsealed file appears under
+ * its name only once the tag, and the checksum the caller expects, verify.
+ */
+import { createCipheriv, createDecipheriv, createHash, randomBytes, type CipherGCM, type DecipherGCM, type Hash } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { Transform, type TransformCallback } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import zlib from 'node:zlib';
+import type { BackupKey, BackupKeyring } from './keyring.js';
+
+const MAGIC = Buffer.from('BERTHSEAL', 'ascii');
+const VERSION = 1;
+const KEY_ID_BYTES = 8;
+const IV_BYTES = 12;
+const TAG_BYTES = 16;
+const HEADER_BYTES = MAGIC.length + 1 + KEY_ID_BYTES + IV_BYTES;
+const CIPHER = 'aes-256-gcm';
+const CHUNK_BYTES = 1024 * 1024;
+const FILE_MODE = 0o600;
+/** gzip level 1: most of the size gain of the default level at several times its speed. */
+const FAST_COMPRESSION = 1;
+const STORED_ONLY = 0;
+
+const AUTHENTICATION_FAILED = 'authentication failed: the object is corrupted or was altered';
+
+/** A sealed object that cannot be opened: not sealed, wrong key, altered, or not the expected content. */
+export class SealedObjectError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SealedObjectError';
+  }
+}
+
+export interface SealOptions {
+  /** false for data that is already compressed (archives, compressed dumps). Default true. */
+  compress?: boolean;
+}
+
+export interface SealedFile {
+  /** Of the plaintext. */
+  size: number;
+  /** Of the plaintext, hex. */
+  sha256: string;
+  /** Of the sealed object. */
+  storedSize: number;
+}
+
+export interface ExpectedContent {
+  sha256: string;
+  size: number;
+}
+
+/** Seals the file `source` into `target` (created or replaced, 0600); nothing is left at `target` when it fails. */
+export async function sealFile(source: string, target: string, keyring: BackupKeyring, options: SealOptions = {}): Promise<SealedFile> {
+  const header = newHeader(keyring.current);
+  const plaintext = new Tally();
+  const sealer = new Sealer(newCipher(keyring.current, header), header);
+  try {
+    await pipeline(
+      createReadStream(source, { highWaterMark: CHUNK_BYTES }),
+      plaintext,
+      zlib.createGzip({ level: compressionLevel(options), chunkSize: CHUNK_BYTES }),
+      sealer,
+      createWriteStream(target, { mode: FILE_MODE }),
+    );
+  } catch (error) {
+    await fs.rm(target, { force: true });
+    throw error;
+  }
+  return { size: plaintext.size, sha256: plaintext.sha256(), storedSize: sealer.size };
+}
+
+/** Seals a small object (a catalog entry) in memory. */
+export function sealBytes(bytes: Buffer, keyring: BackupKeyring, options: SealOptions = {}): Buffer {
+  const header = newHeader(keyring.current);
+  const cipher = newCipher(keyring.current, header);
+  const ciphertext = cipher.update(zlib.gzipSync(bytes, { level: compressionLevel(options) }));
+  return Buffer.concat([header, ciphertext, cipher.final(), cipher.getAuthTag()]);
+}
+
+export function unsealBytes(sealed: Buffer, keyring: BackupKeyring): Buffer {
+  const key = keyOf(sealed.subarray(0, HEADER_BYTES), sealed.length, keyring);
+  const header = sealed.subarray(0, HEADER_BYTES);
+  const decipher = newDecipher(key, header, sealed.subarray(sealed.length - TAG_BYTES));
+  let compressed: Buffer;
+  try {
+    compressed = Buffer.concat([decipher.update(sealed.subarray(HEADER_BYTES, sealed.length - TAG_BYTES)), decipher.final()]);
+  } catch {
+    throw new SealedObjectError(AUTHENTICATION_FAILED);
+  }
+  return zlib.gunzipSync(compressed);
+}
+
+/**
+ * Unseals the file `source` into `target` through a temp file next to it,
+ * renamed to `target` only when the object authenticates and, when
+ * `expected` is given, its plaintext has that size and SHA-256. Not fsynced:
+ * callers sync the file system once they have written everything.
+ */
+export async function unsealFile(source: string, target: string, keyring: BackupKeyring, expected?: ExpectedContent): Promise<void> {
+  const { header, tag, storedSize } = await readFraming(source);
+  const decipher = newDecipher(keyOf(header, storedSize, keyring), header, tag);
+  const plaintext = new Tally();
+  const temp = path.join(path.dirname(target), `.${path.basename(target)}.${randomBytes(6).toString('hex')}.berth-tmp`);
+  try {
+    await pipeline(
+      createReadStream(source, { start: HEADER_BYTES, end: storedSize - TAG_BYTES - 1, highWaterMark: CHUNK_BYTES }),
+      new Unsealer(decipher),
+      zlib.createGunzip({ chunkSize: CHUNK_BYTES }),
+      plaintext,
+      createWriteStream(temp, { flags: 'wx', mode: FILE_MODE }),
+    );
+    if (expected && plaintext.size !== expected.size) {
+      throw new SealedObjectError(`size mismatch: expected ${expected.size} bytes, got ${plaintext.size}`);
+    }
+    const sha256 = plaintext.sha256();
+    if (expected && sha256 !== expected.sha256) throw new SealedObjectError(`checksum mismatch: expected ${expected.sha256}, got ${sha256}`);
+    await fs.rename(temp, target);
+  } catch (error) {
+    await fs.rm(temp, { force: true });
+    // gunzip only ever sees bytes that failed to decrypt (the tag is checked at the end)
+    if (isZlibError(error)) throw new SealedObjectError(AUTHENTICATION_FAILED);
+    throw error;
+  }
+}
+
+function compressionLevel(options: SealOptions): number {
+  return options.compress === false ? STORED_ONLY : FAST_COMPRESSION;
+}
+
+function newHeader(key: BackupKey): Buffer {
+  return Buffer.concat([MAGIC, Buffer.from([VERSION]), Buffer.from(key.id, 'hex'), randomBytes(IV_BYTES)]);
+}
+
+const ivOf = (header: Buffer) => header.subarray(HEADER_BYTES - IV_BYTES, HEADER_BYTES);
+
+function newCipher(key: BackupKey, header: Buffer): CipherGCM {
+  const cipher = createCipheriv(CIPHER, key.key, ivOf(header), { authTagLength: TAG_BYTES });
+  cipher.setAAD(header);
+  return cipher;
+}
+
+function newDecipher(key: BackupKey, header: Buffer, tag: Buffer): DecipherGCM {
+  const decipher = createDecipheriv(CIPHER, key.key, ivOf(header), { authTagLength: TAG_BYTES });
+  decipher.setAAD(header);
+  decipher.setAuthTag(tag);
+  return decipher;
+}
+
+/** The key that opens an object with this header (its first bytes), checking what can be checked before decrypting. */
+function keyOf(header: Buffer, storedSize: number, keyring: BackupKeyring): BackupKey {
+  if (header.length < MAGIC.length + 1 || !header.subarray(0, MAGIC.length).equals(MAGIC)) throw new SealedObjectError('not a berth sealed object');
+  const version = header[MAGIC.length]!;
+  if (version !== VERSION) throw new SealedObjectError(`sealed in format version ${version}, which this berth cannot read`);
+  // gzip output is never empty, so neither is the ciphertext
+  if (storedSize <= HEADER_BYTES + TAG_BYTES) throw new SealedObjectError(`${AUTHENTICATION_FAILED} (truncated to ${storedSize} bytes)`);
+  const id = header.subarray(MAGIC.length + 1, MAGIC.length + 1 + KEY_ID_BYTES).toString('hex');
+  const key = keyring.find(id);
+  if (!key) throw new SealedObjectError(`sealed with key ${id}, which the key file does not hold (wrong or missing backup key)`);
+  return key;
+}
+
+/** The header and tag of a sealed file, read from its two ends. */
+async function readFraming(file: string): Promise<{ header: Buffer; tag: Buffer; storedSize: number }> {
+  const handle = await fs.open(file, 'r');
+  try {
+    const storedSize = (await handle.stat()).size;
+    const header = Buffer.alloc(Math.min(HEADER_BYTES, storedSize));
+    await handle.read(header, 0, header.length, 0);
+    const tag = Buffer.alloc(TAG_BYTES);
+    if (storedSize >= HEADER_BYTES + TAG_BYTES) await handle.read(tag, 0, TAG_BYTES, storedSize - TAG_BYTES);
+    return { header, tag, storedSize };
+  } finally {
+    await handle.close();
+  }
+}
+
+function isZlibError(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  return typeof code === 'string' && code.startsWith('Z_');
+}
+
+/** Passes bytes through, counting and hashing them. */
+class Tally extends Transform {
+  size = 0;
+  private readonly hash: Hash = createHash('sha256');
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
+    this.size += chunk.length;
+    this.hash.update(chunk);
+    done(null, chunk);
+  }
+
+  sha256(): string {
+    return this.hash.digest('hex');
+  }
+}
+
+/** Header, ciphertext, tag. */
+class Sealer extends Transform {
+  size = 0;
+
+  constructor(private readonly cipher: CipherGCM, header: Buffer) {
+    super();
+    this.pushCounted(header);
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
+    this.pushCounted(this.cipher.update(chunk));
+    done();
+  }
+
+  override _flush(done: TransformCallback): void {
+    this.pushCounted(this.cipher.final());
+    this.pushCounted(this.cipher.getAuthTag());
+    done();
+  }
+
+  private pushCounted(bytes: Buffer): void {
+    if (bytes.length === 0) return;
+    this.size += bytes.length;
+    this.push(bytes);
+  }
+}
+
+/** Ciphertext in, plaintext out; fails at the end when the tag does not verify. */
+class Unsealer extends Transform {
+  constructor(private readonly decipher: DecipherGCM) {
+    super();
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
+    done(null, this.decipher.update(chunk));
+  }
+
+  override _flush(done: TransformCallback): void {
+    try {
+      done(null, this.decipher.final());
+    } catch {
+      done(new SealedObjectError(AUTHENTICATION_FAILED));
+    }
+  }
+}
