@@ -7,8 +7,10 @@
  *   rotation CA rotation time and failed queries on held connections
  *   memory   PSS of one idle database, and of berth with 20 databases
  *   failover HA: failover time, the cost of synchronous replication, standby build time (not in the default set)
+ *   offsite  backup store: backup and restore against plain transfers, archive lag, berth recover (not in the default set)
  *
- * Usage: npm run bench [-- create rps rotation memory failover] [--databases N] [--seconds S] [--rotations R] [--failovers F] [--build-gb G] [--engines postgres,mysql]
+ * Usage: npm run bench [-- create rps rotation memory failover offsite] [--databases N] [--seconds S] [--rotations R]
+ *        [--failovers F] [--build-gb G] [--engines postgres,mysql] [--size-mb M] [--lag-seconds L] [--stores file,s3]
  */
 import { parseArgs } from 'node:util';
 import { BerthProcess } from '../test/helpers/berth-process.js';
@@ -16,6 +18,7 @@ import { benchCreate } from './create.js';
 import { benchFailover } from './failover.js';
 import type { TestEngine } from '../test/helpers/sql.js';
 import { benchMemory } from './memory.js';
+import { benchOffsite } from './offsite.js';
 import { benchRequests } from './requests.js';
 import { benchRotation } from './rotation.js';
 import { settle } from './settle.js';
@@ -29,6 +32,9 @@ const { values, positionals } = parseArgs({
     failovers: { type: 'string', default: '10' },
     'build-gb': { type: 'string', default: '1' },
     engines: { type: 'string', default: 'postgres,mysql' },
+    'size-mb': { type: 'string', default: '500' },
+    'lag-seconds': { type: 'string', default: '30' },
+    stores: { type: 'string', default: 'file,s3' },
   },
   allowPositionals: true,
 });
@@ -44,6 +50,7 @@ async function main(): Promise<void> {
       ['rotation', () => benchRotation(berth, Number(values.rotations))],
       ['memory', () => benchMemory(berth, 20)],
       ['failover', () => benchFailover(berth, Number(values.failovers), Number(values['build-gb']), values.engines.split(',') as TestEngine[])],
+      ['offsite', () => benchOffsite(Number(values['size-mb']), Number(values['lag-seconds']), values.stores.split(','))],
     ];
     for (const [name, run] of benches) {
       if (!selected.has(name)) continue;

@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { regionError } from './catalog/regions.js';
 import type { BerthConfig } from './config.js';
+import { adoptStoredCas, storeCas } from './backup-store/certificate-authorities.js';
 import { markStore, openBackupStore } from './backup-store/open-store.js';
 import { ControlPlane } from './control/control-plane.js';
 import { OffsiteBackups } from './control/offsite.js';
@@ -66,7 +67,11 @@ export async function startBerth(config: BerthConfig, logger: Logger, options: S
       : undefined;
     const accountId = store.settings.getOrCreate('account-id', () => backupStore?.accountId ?? String(randomInt(100_000_000_000, 999_999_999_999)));
     if (backupStore) await markStore(backupStore.vault, accountId);
-    const cas = await CaRegistry.open(path.join(config.dataDir, 'pki'));
+    const pkiDir = path.join(config.dataDir, 'pki');
+    // A berth recovering a lost host issues certificates under the same CAs as before.
+    if (backupStore && (await adoptStoredCas(backupStore.vault, pkiDir))) logger.info('took the CAs from the backup store', { store: backupStore.vault.description });
+    const cas = await CaRegistry.open(pkiDir);
+    if (backupStore) await storeCas(backupStore.vault, pkiDir);
     const engines = new EngineRegistry([
       new PostgresDriver({ rootDir: config.dataDir, osUser: engineUser }),
       new MysqlDriver({ rootDir: config.dataDir, osUser: engineUser }),

@@ -3,6 +3,7 @@ import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { GetRelationalDatabaseCommand, GetRelationalDatabaseEventsCommand } from '@aws-sdk/client-lightsail';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FileRepository } from '../src/backup-store/file-repository.js';
 import { createDatabase } from './helpers/databases.js';
 import { InProcessBerth, ManualClock } from './helpers/in-process-berth.js';
 import { ENGINE_BLUEPRINT, engineAvailable, type TestEngine } from './helpers/sql.js';
@@ -30,8 +31,12 @@ describe.each((['postgres', 'mysql'] as const).filter(engineAvailable))('automat
     (await running.client.send(new GetRelationalDatabaseCommand({ relationalDatabaseName: 'scheduled-db' }))).relationalDatabase!
       .latestRestorableTime;
 
+  /** A file backup store beside the data dir: retention must prune it too. */
+  const storeDir = () => path.join(running.rootDir, 'store');
+  const storeKeys = async () => (await new FileRepository(storeDir()).list('')).map((object) => object.key);
+
   beforeAll(async () => {
-    running = await InProcessBerth.start(clock);
+    running = await InProcessBerth.start(clock, (root) => ['--backup-store', `file://${path.join(root, 'store')}`]);
     const db = await createDatabase(running.client, 'scheduled-db', {
       relationalDatabaseBlueprintId: ENGINE_BLUEPRINT[engine],
       preferredBackupWindow: '05:00-05:30',
@@ -83,6 +88,20 @@ describe.each((['postgres', 'mysql'] as const).filter(engineAvailable))('automat
     expect(existsSync(backupsDir())).toBe(true);
     // The segments only the pruned backups needed are gone; the archive starts later now.
     expect((await archivedSegments())[0]! > oldestBefore).toBe(true);
+    // The store keeps what is kept here, no more: the same backups, the same archive.
+    await running.berth.control.backupScheduler.tick(); // uploads what the last pass took
+    const keys = await storeKeys();
+    const localBackups = (await readdir(backupsDir())).filter((name) => !name.startsWith('.')).sort();
+    const storedBackups = keys.flatMap((key) => /^catalog\/us-east-1\/databases\/[^/]+\/backups\/([^/]+)\.json$/.exec(key)?.[1] ?? []).sort();
+    expect(storedBackups).toEqual(localBackups);
+    const storedBackupData = new Set(keys.flatMap((key) => /^data\/backups\/[^/]+\/([^/]+)\//.exec(key)?.[1] ?? []));
+    expect([...storedBackupData].sort()).toEqual(localBackups);
+    const storedSegments = keys.flatMap((key) => {
+      const name = key.startsWith(`data/archive/${databaseId}/`) ? key.split('/').at(-1)! : '';
+      return ARCHIVED[engine].test(name) ? [name] : [];
+    });
+    expect(storedSegments.sort()[0]).toBe((await archivedSegments())[0]);
+    expect(storedSegments).not.toContain(oldestBefore);
     const latest = await latestRestorable();
     expect(latest!.getTime()).toBeGreaterThan(Date.now() - 60_000);
   });

@@ -21,14 +21,17 @@ import {
   type LightsailClient,
   type RelationalDatabase,
 } from '@aws-sdk/client-lightsail';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { BackupKeyring } from '../src/backup-store/keyring.js';
 import { openRepository } from '../src/backup-store/open-repository.js';
 import type { BackupRepository } from '../src/backup-store/repository.js';
+import { BackupVault } from '../src/backup-store/vault.js';
+import type { StoredSnapshotEntry } from '../src/control/offsite.js';
 import { signedCall } from '../src/cli/signed-call.js';
 import { ADMIN_TARGET_PREFIX } from '../src/gateway/pipeline.js';
 import type { RecoveryReport } from '../src/services/recover.js';
-import { BerthProcess } from './helpers/berth-process.js';
+import { BERTH_BIN, BerthProcess } from './helpers/berth-process.js';
+import { execFileAsync } from './helpers/clients.js';
 import type { Endpoint } from './helpers/clients.js';
 import { createDatabase, eventMessages } from './helpers/databases.js';
 import { startS3Server, type S3TestServer } from './helpers/s3-server.js';
@@ -123,6 +126,10 @@ describe.each([
     await launch();
   });
 
+  afterEach((context) => {
+    if (context.task.result?.state === 'fail') console.error(`berth's last lines:\n${berth?.lastLines(60)}`);
+  });
+
   afterAll(async () => {
     client?.destroy();
     await berth?.dispose();
@@ -175,12 +182,41 @@ describe.each([
     expect(after.filter((key) => /^catalog\/us-east-1\/snapshots\//.test(key))).toHaveLength(2 * ENGINES.length - 1);
   });
 
+  it('never shows an interrupted upload as a backup: after kill -9 of berth mid-upload the restarted berth completes it', async () => {
+    const engine = ENGINES[0]!;
+    const name = `killed-${engine}`;
+    await client.send(new CreateRelationalDatabaseSnapshotCommand({ relationalDatabaseName: `db-${engine}`, relationalDatabaseSnapshotName: name }));
+    const snapshotId = await until('the snapshot', async () =>
+      (await client.send(new GetRelationalDatabaseSnapshotsCommand({}))).relationalDatabaseSnapshots!.find((snapshot) => snapshot.name === name)?.arn?.split('/').at(-1),
+    );
+    const entry = `catalog/us-east-1/snapshots/${snapshotId}.json`;
+    await until('the upload under way', async () => ((await storedKeys()).some((key) => key.startsWith(`data/snapshots/${snapshotId}/`)) ? true : undefined), 60_000, 5);
+    await berth.kill();
+    const afterKill = new Set(await storedKeys());
+    expect(afterKill.has(entry), 'the upload was over before the kill: nothing was interrupted').toBe(false);
+
+    await berth.launch();
+    client.destroy();
+    client = berth.client();
+    await until('the snapshot available again', async () => {
+      const found = (await client.send(new GetRelationalDatabaseSnapshotsCommand({}))).relationalDatabaseSnapshots!.find((snapshot) => snapshot.name === name);
+      return found?.state === 'available' ? true : undefined;
+    }, 120_000);
+    const vault = new BackupVault(store.repository, await BackupKeyring.load(keyFile), path.join(root, 'staging'));
+    const stored = await until('the catalog entry', () => vault.getEntry<StoredSnapshotEntry>(entry), 60_000);
+    const keys = new Set(await storedKeys());
+    expect(stored.files.length).toBeGreaterThan(10);
+    expect(stored.files.filter((file) => !keys.has(`data/snapshots/${snapshotId}/${file.path}`))).toEqual([]);
+    await client.send(new DeleteRelationalDatabaseSnapshotCommand({ relationalDatabaseSnapshotName: name }));
+  });
+
   it('keeps the archive in the local spool while the store is down, says so, and ships it when it is back: no gap', async () => {
     const engine = ENGINES[0]!;
     const name = `db-${engine}`;
     const before = (await describeDb(name)).latestRestorableTime!;
     await store.pause();
     let resumed = false;
+    let lastWrite = 0;
     try {
       const db = await describeDb(name);
       await sql(engine, endpointOf(db), bundle, 'INSERT INTO notes (body) VALUES (?)', ['during-outage-1']);
@@ -188,6 +224,7 @@ describe.each([
       insideOutage = new Date();
       await sleep(1100);
       await sql(engine, endpointOf(db), bundle, 'INSERT INTO notes (body) VALUES (?)', ['during-outage-2']);
+      lastWrite = Date.now();
       committed.get(engine)!.push('during-outage-1', 'during-outage-2');
       await until('an event about the spool', async () => ((await events(name)).some((m) => /^The backup store cannot take the archive/.test(m)) ? true : undefined), 30_000);
       const spooled = await until('the spool on /metrics', async () => {
@@ -204,10 +241,10 @@ describe.each([
     } finally {
       if (!resumed) await store.resume();
     }
-    const afterOutage = Date.now();
-    await until('the restorable time past the outage', async () => {
+    // Everything written while the store was down becomes restorable once it is back.
+    await until('the restorable time past the last write of the outage', async () => {
       const latest = (await describeDb(name)).latestRestorableTime;
-      return latest && latest.getTime() >= afterOutage ? true : undefined;
+      return latest && latest.getTime() >= lastWrite ? true : undefined;
     }, 60_000);
     expect((await events(name)).some((m) => /^The backup store is reachable again/.test(m))).toBe(true);
     expect(await (await fetch(`${berth.url}/metrics`)).text()).toContain('berth_backup_store_reachable 1');
@@ -230,11 +267,14 @@ describe.each([
       }, 60_000));
     }
     const lostAt = Date.now();
+    const bundleBefore = bundle;
     await berth.loseHost();
     await berth.launch();
     client.destroy();
     client = berth.client();
+    // The CAs come back from the store: the bundle clients hold still verifies the new servers.
     bundle = await (await fetch(`${berth.url}/certificates/global-bundle.pem`)).text();
+    expect(bundle).toBe(bundleBefore);
 
     const { relationalDatabaseSnapshots } = await client.send(new GetRelationalDatabaseSnapshotsCommand({}));
     expect(relationalDatabaseSnapshots!.map((snapshot) => snapshot.name).sort()).toEqual(
@@ -271,6 +311,34 @@ describe.each([
       {},
     )) as RecoveryReport;
     expect(again.recovered).toEqual([]);
+  });
+
+  it('rotates the backup key: new objects are sealed with the new key, older ones still restore', async () => {
+    const engine = ENGINES[0]!;
+    const oldKey = (await BackupKeyring.load(keyFile)).current.id;
+    const rotated = await execFileAsync(process.execPath, [BERTH_BIN, 'backup', 'rotate-key', '--backup-key-file', keyFile]);
+    expect(rotated.stdout).toMatch(/New backup key [0-9a-f]{16} written/);
+    const newKey = (await BackupKeyring.load(keyFile)).current.id;
+    expect(newKey).not.toBe(oldKey);
+    await berth.restart();
+    client.destroy();
+    client = berth.client();
+    await client.send(new CreateRelationalDatabaseSnapshotCommand({ relationalDatabaseName: `db-${engine}`, relationalDatabaseSnapshotName: `rotated-${engine}` }));
+    const snapshotId = await until('the new snapshot in the store', async () => {
+      const found = (await client.send(new GetRelationalDatabaseSnapshotsCommand({}))).relationalDatabaseSnapshots!.find((snapshot) => snapshot.name === `rotated-${engine}`);
+      return found?.state === 'available' ? found.arn!.split('/').at(-1) : undefined;
+    }, 120_000);
+    const keyIdOf = async (key: string) => (await store.repository.getBytes(key))!.subarray(10, 18).toString('hex');
+    expect(await keyIdOf(`catalog/us-east-1/snapshots/${snapshotId}.json`)).toBe(newKey);
+    // A snapshot sealed with the old key, its copy on this host gone: fetched from the store and restored.
+    const old = (await client.send(new GetRelationalDatabaseSnapshotsCommand({}))).relationalDatabaseSnapshots!.find((snapshot) => snapshot.name === `snap-${engine}`)!;
+    const oldId = old.arn!.split('/').at(-1)!;
+    expect(await keyIdOf(`catalog/us-east-1/snapshots/${oldId}.json`)).toBe(oldKey);
+    await rm(path.join(berth.dataDir, 'snapshots', oldId), { recursive: true, force: true });
+    const { operations } = await client.send(new CreateRelationalDatabaseFromSnapshotCommand({ relationalDatabaseName: `old-key-${engine}`, relationalDatabaseSnapshotName: `snap-${engine}` }));
+    const done = await operationDone(client, operations![0]!, 180_000);
+    expect(done.status, done.errorDetails).toBe('Succeeded');
+    expect(await rows(engine, `old-key-${engine}`)).toEqual([MARKER]);
   });
 
   it('fails a restore from a corrupted object, naming it', async () => {

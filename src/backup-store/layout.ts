@@ -4,6 +4,7 @@
  * backup key:
  *
  *   berth-store.json                                  format, and a sealed probe that tells a wrong key at once
+ *   catalog/certificate-authorities.json              berth's CAs (certificate-authorities.ts)
  *   catalog/<region>/snapshots/<snapshot id>.json     a snapshot: its record, tags and files (written last)
  *   catalog/<region>/databases/<database id>.json     a database: what recovering it needs
  *   catalog/<region>/databases/<database id>/backups/<backup id>.json

@@ -1,15 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { chmod, mkdir, readdir, rm } from 'node:fs/promises';
-import { pathExists } from '../engines/hashed-copy.js';
 import path from 'node:path';
+import type { RecoveryPayload } from '../domain/tasks.js';
 import type { BackupManifest, EngineBackups, RestoreSource } from '../engines/backup.js';
 import type { InstanceSpec } from '../engines/driver.js';
+import { pathExists } from '../engines/hashed-copy.js';
 import type { DatabaseRecord, SnapshotRecord, Store } from '../store/index.js';
 import type { AutomaticBackupRecord } from '../store/automatic-backups.js';
 import type { Clock } from '../util/clock.js';
 import type { Instances } from './instances.js';
 import { OffsiteBackups } from './offsite.js';
-import type { RecoveryPayload } from '../domain/tasks.js';
 
 /** Point-in-time restores reach back this far (Lightsail: 7 days). */
 export const RETENTION_DAYS = 7;
@@ -130,9 +130,13 @@ export class Backups {
     return snapshot;
   }
 
-  /** Removes a snapshot's files, here and in the backup store (the store's catalog entry first). */
-  async deleteSnapshotFiles(snapshot: Pick<SnapshotRecord, 'id' | 'region'>): Promise<void> {
+  /** Deletes a snapshot from the backup store (its catalog entry first), when there is one. */
+  async deleteSnapshotFromStore(snapshot: Pick<SnapshotRecord, 'id' | 'region'>): Promise<void> {
     await this.offsite?.deleteSnapshot(snapshot);
+  }
+
+  /** Removes a snapshot's files on this host. */
+  async deleteSnapshotFiles(snapshot: Pick<SnapshotRecord, 'id'>): Promise<void> {
     await rm(this.snapshotDir(snapshot.id), { recursive: true, force: true });
   }
 

@@ -7,7 +7,7 @@ import type {
   Operation,
   RelationalDatabaseSnapshot,
 } from '@aws-sdk/client-lightsail';
-import { InvalidInputException } from '../api/errors.js';
+import { InvalidInputException, ServiceException } from '../api/errors.js';
 import { findBundle } from '../catalog/bundles.js';
 import { validateResourceName, validateTags } from '../domain/index.js';
 import { TRANSITIONS } from '../domain/states.js';
@@ -156,6 +156,14 @@ export async function deleteRelationalDatabaseSnapshot(
     throw new InvalidInputException(`A database is being restored from ${snapshot.name}; delete the snapshot once the restore has finished.`, {
       code: 'InvalidResourceState',
     });
+  }
+  try {
+    // The store first: a snapshot deleted here must not come back from there.
+    await context.backups.deleteSnapshotFromStore(snapshot);
+  } catch (error) {
+    throw new ServiceException(
+      `The backup store cannot be reached (${error instanceof Error ? error.message : String(error)}), so the snapshot ${snapshot.name} was not deleted; retry once it can.`,
+    );
   }
   const operation = context.store.transaction(() => {
     context.store.snapshots.delete(snapshot.id);

@@ -29,10 +29,11 @@ export class InProcessBerth {
     readonly berth: RunningBerth,
     readonly client: LightsailClient,
     readonly dataDir: string,
-    private readonly rootDir: string,
+    readonly rootDir: string,
   ) {}
 
-  static async start(clock: Clock): Promise<InProcessBerth> {
+  /** `extraArgs(rootDir)`: more `berth serve` options, which may place files in the test's own directory. */
+  static async start(clock: Clock, extraArgs: (rootDir: string) => string[] = () => []): Promise<InProcessBerth> {
     const rootDir = await mkdtemp(path.join(os.tmpdir(), TEST_DIR_PREFIX));
     await chmod(rootDir, 0o711);
     const first = 20_000 + Math.floor(Math.random() * 40_000);
@@ -41,7 +42,7 @@ export class InProcessBerth {
     const dataDir = path.join(rootDir, 'data');
     const config = parseServeArgs(
       ['--port', '0', '--data-dir', dataDir, '--database-ports', `${first}-${first + 99}`, '--stop-databases-on-exit',
-        '--maintenance-interval-ms', hour, '--backup-check-interval-ms', hour, '--archive-interval-ms', hour],
+        '--maintenance-interval-ms', hour, '--backup-check-interval-ms', hour, '--archive-interval-ms', hour, ...extraArgs(rootDir)],
       env,
     );
     try {

@@ -7,6 +7,14 @@ import type { Instances } from '../instances.js';
 import type { PortAllocator } from '../ports.js';
 import type { PrimaryElection } from './election.js';
 
+/** The standby cannot be seen to now: its primary is down or was replaced; a later pass builds it. */
+export class StandbyWaitsError extends Error {
+  constructor(message: string) {
+    super(`${message}; the standby is seen to once the primary serves`);
+    this.name = 'StandbyWaitsError';
+  }
+}
+
 export function isHighlyAvailable(database: Pick<DatabaseRecord, 'bundleId'>): boolean {
   return findBundle(database.bundleId)?.highAvailability === true;
 }
@@ -33,23 +41,34 @@ export class Standbys {
    */
   async ensure(database: DatabaseRecord): Promise<void> {
     if (!isHighlyAvailable(database)) return;
-    await this.discardFormer(database);
     const driver = this.instances.driver(database);
     const primary = this.instances.primary(database);
     const primarySpec = this.instances.spec(database, primary);
+    const generation = this.election.current(database.id)?.generation;
+    // A standby follows a running primary; a dead one is failed over (or restarted) first, and that
+    // failover promotes the very standby this would point at it again.
+    if (!(await driver.status(primarySpec)).running) throw new StandbyWaitsError(`the primary of ${database.name} is not running`);
+    /** Before each step that changes a server: the primary is still the one this began with. */
+    const samePrimary = () => {
+      if (this.election.current(database.id)?.generation !== generation) throw new StandbyWaitsError(`a failover of ${database.name} changed its primary meanwhile`);
+    };
+    await this.discardFormer(database);
     let standby = this.instances.standby(database) ?? (await this.addInstance(database));
     let built = false;
     const link = this.link(database, primary);
     if (standby.state !== 'provisioning') {
       try {
+        samePrimary();
         await driver.followPrimary(this.instances.spec(database, standby), primarySpec, link);
       } catch (error) {
+        if (error instanceof StandbyWaitsError) throw error;
         this.logger.warn('the standby cannot follow its primary: building it again', { database: database.name, error });
         this.store.instances.update(standby.id, { state: 'provisioning' });
         standby = { ...standby, state: 'provisioning' };
       }
     }
     if (standby.state === 'provisioning') {
+      samePrimary();
       try {
         await driver.buildStandby(primarySpec, this.instances.spec(database, standby), await this.instances.tls(database, standby), link);
       } catch (error) {
@@ -64,6 +83,7 @@ export class Standbys {
     } else {
       this.store.instances.update(standby.id, { state: 'running' });
     }
+    samePrimary();
     await this.instances.backups.applyRetentionTo(database, standby.id);
     await this.synchronize(database, standby);
     await driver.forgetStandbys(primarySpec, standby.id);
