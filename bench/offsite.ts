@@ -30,7 +30,8 @@ import {
 import { BackupKeyring } from '../src/backup-store/keyring.js';
 import { openRepository } from '../src/backup-store/open-repository.js';
 import type { BackupRepository } from '../src/backup-store/repository.js';
-import { inParallel } from '../src/backup-store/vault.js';
+import { TRANSFER_LANES } from '../src/backup-store/vault.js';
+import { inLanes } from '../src/engines/backup-manifest.js';
 import { signedCall } from '../src/cli/signed-call.js';
 import { ADMIN_TARGET_PREFIX } from '../src/gateway/pipeline.js';
 import { BerthProcess } from '../test/helpers/berth-process.js';
@@ -81,7 +82,7 @@ async function plainUpload(store: Store, dir: string, scratch: string): Promise<
   if (store.kind === 'file') await cp(dir, path.join(scratch, `plain-${randomUUID()}`), { recursive: true });
   else {
     const prefix = `plain/${randomUUID()}/`;
-    await inParallel(await files(dir), (file) => store.repository.putFile(`${prefix}${file}`, path.join(dir, file)));
+    await inLanes(await files(dir), TRANSFER_LANES, (file) => store.repository.putFile(`${prefix}${file}`, path.join(dir, file)));
   }
   return performance.now() - started;
 }
@@ -91,7 +92,7 @@ async function plainDownload(store: Store, prefix: string, scratch: string): Pro
   const target = path.join(scratch, `down-${randomUUID()}`);
   const keys = (await store.repository.list(prefix)).map((object) => object.key);
   const started = performance.now();
-  await inParallel(keys, async (key) => {
+  await inLanes(keys, TRANSFER_LANES, async (key) => {
     const file = path.join(target, key);
     await mkdir(path.dirname(file), { recursive: true });
     await store.repository.getFile(key, file);

@@ -12,7 +12,8 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { FLUSH_STATE_FILE, SHA256_SUFFIX } from '../engines/archive-files.js';
 import { storeLayout } from './layout.js';
-import { inParallel, type BackupVault } from './vault.js';
+import { inLanes } from '../engines/backup-manifest.js';
+import { TRANSFER_LANES, type BackupVault } from './vault.js';
 
 interface LocalArchiveFile {
   /** Relative to the archive root, `/`-separated. */
@@ -37,23 +38,24 @@ export class ArchiveShipper {
   async ship(databaseId: string, archiveDir: string): Promise<ShipResult> {
     const prefix = storeLayout.archiveData(databaseId);
     const shipped = await this.shippedOf(databaseId);
-    const pending = (await this.complete(archiveDir)).filter((file) => !shipped.has(file.relative));
+    const files = await archiveFilesUnder(archiveDir);
+    const pending = complete(files).filter((file) => !shipped.has(file.relative));
     const data = pending.filter((file) => !file.relative.endsWith(SHA256_SUFFIX));
     const checksums = pending.filter((file) => file.relative.endsWith(SHA256_SUFFIX));
     for (const batch of [data, checksums]) {
-      await inParallel(batch, async (file) => {
+      await inLanes(batch, TRANSFER_LANES, async (file) => {
         await this.vault.pushFiles(archiveDir, [file.relative], prefix);
         shipped.add(file.relative);
       });
     }
-    await this.shipFlushRecords(databaseId, archiveDir, prefix);
+    await this.shipFlushRecords(databaseId, archiveDir, prefix, files.map((file) => file.relative).filter(isFlushRecord));
     return { files: pending.length, bytes: pending.reduce((sum, file) => sum + file.size, 0) };
   }
 
   /** Bytes of complete archive files the store does not have yet (the spool). */
   async pendingBytes(databaseId: string, archiveDir: string): Promise<number> {
     const shipped = this.shipped.get(databaseId);
-    const files = await this.complete(archiveDir);
+    const files = complete(await archiveFilesUnder(archiveDir));
     return files.filter((file) => !shipped?.has(file.relative)).reduce((sum, file) => sum + file.size, 0);
   }
 
@@ -81,12 +83,10 @@ export class ArchiveShipper {
    */
   async pull(databaseId: string, targetDir: string): Promise<void> {
     const prefix = storeLayout.archiveData(databaseId);
-    const keys = new Set(await this.vault.keys(prefix));
-    const wanted = [...keys]
-      .map((key) => key.slice(prefix.length))
-      .filter((relative) => relative.endsWith(SHA256_SUFFIX) ? keys.has(`${prefix}${relative.slice(0, -SHA256_SUFFIX.length)}`) : path.posix.basename(relative) === FLUSH_STATE_FILE || keys.has(`${prefix}${relative}${SHA256_SUFFIX}`));
+    const names = new Set((await this.vault.keys(prefix)).map((key) => key.slice(prefix.length)));
+    const wanted = [...names].filter((relative) => isComplete(relative, names) || isFlushRecord(relative));
     await fs.mkdir(targetDir, { recursive: true, mode: 0o700 });
-    await inParallel(wanted, async (relative) => {
+    await inLanes(wanted, TRANSFER_LANES, async (relative) => {
       const target = path.join(targetDir, relative);
       await fs.mkdir(path.dirname(target), { recursive: true, mode: 0o700 });
       await this.vault.pullFile(`${prefix}${relative}`, target);
@@ -103,10 +103,10 @@ export class ArchiveShipper {
     return shipped;
   }
 
-  private async shipFlushRecords(databaseId: string, archiveDir: string, prefix: string): Promise<void> {
+  private async shipFlushRecords(databaseId: string, archiveDir: string, prefix: string, records: readonly string[]): Promise<void> {
     const known = this.flushRecords.get(databaseId) ?? new Map<string, string>();
     this.flushRecords.set(databaseId, known);
-    for (const relative of await this.flushRecordPaths(archiveDir)) {
+    for (const relative of records) {
       const content = await fs.readFile(path.join(archiveDir, relative)).catch(() => undefined);
       if (content === undefined) continue;
       const sha256 = createHash('sha256').update(content).digest('hex');
@@ -115,23 +115,23 @@ export class ArchiveShipper {
       known.set(relative, sha256);
     }
   }
-
-  /** Archive files that are complete: those with a .sha256, and the .sha256 files themselves. */
-  private async complete(archiveDir: string): Promise<LocalArchiveFile[]> {
-    const files = await walk(archiveDir);
-    const names = new Set(files.map((file) => file.relative));
-    return files.filter((file) =>
-      file.relative.endsWith(SHA256_SUFFIX) ? names.has(file.relative.slice(0, -SHA256_SUFFIX.length)) : names.has(`${file.relative}${SHA256_SUFFIX}`),
-    );
-  }
-
-  private async flushRecordPaths(archiveDir: string): Promise<string[]> {
-    return (await walk(archiveDir)).map((file) => file.relative).filter((relative) => path.posix.basename(relative) === FLUSH_STATE_FILE);
-  }
 }
 
-/** Regular files under `root` (temp files, whose names start with a dot, left out). */
-async function walk(root: string, relative = ''): Promise<LocalArchiveFile[]> {
+/** An archive file counts once its .sha256 is there (archive-files.ts); a .sha256 counts with its file. */
+function isComplete(relative: string, names: ReadonlySet<string>): boolean {
+  return relative.endsWith(SHA256_SUFFIX) ? names.has(relative.slice(0, -SHA256_SUFFIX.length)) : names.has(`${relative}${SHA256_SUFFIX}`);
+}
+
+/** The complete files of an archive listing. */
+function complete(files: readonly LocalArchiveFile[]): LocalArchiveFile[] {
+  const names = new Set(files.map((file) => file.relative));
+  return files.filter((file) => isComplete(file.relative, names));
+}
+
+const isFlushRecord = (relative: string) => path.posix.basename(relative) === FLUSH_STATE_FILE;
+
+/** Regular files under an archive `root` with their sizes (temp files, whose names start with a dot, left out). */
+export async function archiveFilesUnder(root: string, relative = ''): Promise<LocalArchiveFile[]> {
   let entries: Dirent[];
   try {
     entries = await fs.readdir(path.join(root, relative), { withFileTypes: true });
@@ -143,7 +143,7 @@ async function walk(root: string, relative = ''): Promise<LocalArchiveFile[]> {
   for (const entry of entries) {
     if (entry.name.startsWith('.')) continue;
     const child = relative === '' ? entry.name : `${relative}/${entry.name}`;
-    if (entry.isDirectory()) found.push(...(await walk(root, child)));
+    if (entry.isDirectory()) found.push(...(await archiveFilesUnder(root, child)));
     else if (entry.isFile()) {
       const stat = await fs.stat(path.join(root, child)).catch(() => undefined);
       if (stat) found.push({ relative: child, size: stat.size });

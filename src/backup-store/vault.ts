@@ -8,7 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { buildDirectoryAtomically, mkdirChain } from '../engines/backup-manifest.js';
+import { buildDirectoryAtomically, inLanes, mkdirChain } from '../engines/backup-manifest.js';
 import type { BackupKeyring } from './keyring.js';
 import { MissingObjectError, type BackupRepository } from './repository.js';
 import { sealBytes, sealFile, SealedObjectError, unsealBytes, unsealFile } from './sealing.js';
@@ -28,8 +28,8 @@ export class StoredBackupError extends Error {
   }
 }
 
-/** Uploads and downloads side by side (the machine has two cores; the store's latency hides behind the other lane). */
-const LANES = 3;
+/** Uploads and downloads side by side (the machine has two cores; the store's latency hides behind the other lanes). */
+export const TRANSFER_LANES = 3;
 
 export class BackupVault {
   constructor(
@@ -50,7 +50,7 @@ export class BackupVault {
   async pushFiles(localDir: string, relativePaths: readonly string[], dataPrefix: string): Promise<StoredFile[]> {
     await fs.mkdir(this.stagingDir, { recursive: true, mode: 0o700 });
     const stored: StoredFile[] = [];
-    await inParallel(relativePaths, async (relative) => {
+    await inLanes(relativePaths, TRANSFER_LANES, async (relative) => {
       const staged = path.join(this.stagingDir, `up-${randomBytes(8).toString('hex')}`);
       try {
         const sealed = await sealFile(path.join(localDir, relative), staged, this.keyring, { compress: !relative.endsWith('.gz') });
@@ -74,7 +74,7 @@ export class BackupVault {
     await buildDirectoryAtomically(targetDir, async (temp) => {
       const made = new Set<string>();
       for (const file of files) await mkdirChain(path.dirname(path.join(temp, file.path)), made, undefined);
-      await inParallel(files, (file) => this.pullFile(`${dataPrefix}${file.path}`, path.join(temp, file.path), file));
+      await inLanes(files, TRANSFER_LANES, (file) => this.pullFile(`${dataPrefix}${file.path}`, path.join(temp, file.path), file));
     });
   }
 
@@ -125,22 +125,4 @@ export class BackupVault {
     if (error instanceof SealedObjectError) return new StoredBackupError(`object ${key} in the backup store ${this.description}: ${error.message}`);
     return error instanceof Error ? error : new Error(String(error));
   }
-}
-
-/** Runs `work` on every item, LANES at a time; the first failure is thrown once the lanes stop. */
-export async function inParallel<T>(items: readonly T[], work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  let failure: unknown;
-  const lane = async () => {
-    while (failure === undefined && next < items.length) {
-      const item = items[next++]!;
-      try {
-        await work(item);
-      } catch (error) {
-        failure ??= error;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(LANES, items.length) }, lane));
-  if (failure !== undefined) throw failure;
 }

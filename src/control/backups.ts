@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { chmod, mkdir, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
+import { archiveFilesUnder } from '../backup-store/archive-shipper.js';
 import type { RecoveryPayload } from '../domain/tasks.js';
 import type { BackupManifest, EngineBackups, RestoreSource } from '../engines/backup.js';
 import type { InstanceSpec } from '../engines/driver.js';
@@ -283,10 +284,10 @@ export class Backups {
       const engine = this.engine(database);
       const manifest = await engine.readManifest(this.automaticBackupDir(database.id, oldest.id));
       const root = this.archiveDir(database.id);
-      const before = await archiveFiles(root);
+      const before = (await archiveFilesUnder(root)).map((file) => file.relative);
       await engine.pruneArchive(this.instanceArchiveDir(database, oldest.instanceId), manifest);
       await this.dropUnneededInstanceArchives(database, kept);
-      const after = new Set(await archiveFiles(root));
+      const after = new Set((await archiveFilesUnder(root)).map((file) => file.relative));
       await this.offsite?.pruneArchive(database, before.filter((file) => !after.has(file)));
     }
   }
@@ -368,14 +369,3 @@ export class Backups {
   }
 }
 
-/** Every file under an archive directory, relative to it, `/`-separated. */
-async function archiveFiles(root: string, relative = ''): Promise<string[]> {
-  const entries = await readdir(path.join(root, relative), { withFileTypes: true }).catch(() => []);
-  const files: string[] = [];
-  for (const entry of entries) {
-    const child = relative === '' ? entry.name : `${relative}/${entry.name}`;
-    if (entry.isDirectory()) files.push(...(await archiveFiles(root, child)));
-    else if (entry.isFile()) files.push(child);
-  }
-  return files;
-}

@@ -62,8 +62,8 @@ export class BerthMetrics {
         this.set(row.n);
       },
     });
-    // The replication of HA databases, as the high-availability monitor last saw it.
-    const replicationGauge = (name: string, help: string, value: (observation: ReplicationObservation) => number | undefined) =>
+    /** A gauge per database (labelled by name and region) over `entries`: database id and figure, undefined for none. */
+    const perDatabase = <T>(name: string, help: string, entries: () => Iterable<[string, T]>, value: (entry: T) => number | undefined) =>
       new Gauge({
         name,
         help,
@@ -71,26 +71,22 @@ export class BerthMetrics {
         registers: [this.registry],
         collect() {
           this.reset();
-          for (const [id, observation] of replication.observations()) {
+          for (const [id, entry] of entries()) {
             const database = store.databases.findById(id);
-            const figure = value(observation);
+            const figure = value(entry);
             if (database && figure !== undefined) this.set({ database: database.name, region: database.region }, figure);
           }
         },
       });
-    new Gauge({
-      name: 'berth_backup_spool_bytes',
-      help: 'Archive bytes waiting on this host for the backup store (it could not take them yet)',
-      labelNames: ['database', 'region'],
-      registers: [this.registry],
-      collect() {
-        this.reset();
-        for (const [id, bytes] of backups.backupStore?.spooledBytes() ?? []) {
-          const database = store.databases.findById(id);
-          if (database) this.set({ database: database.name, region: database.region }, bytes);
-        }
-      },
-    });
+    // The replication of HA databases, as the high-availability monitor last saw it.
+    const replicationGauge = (name: string, help: string, value: (observation: ReplicationObservation) => number | undefined) =>
+      perDatabase(name, help, () => replication.observations(), value);
+    perDatabase(
+      'berth_backup_spool_bytes',
+      'Archive bytes waiting on this host for the backup store (it could not take them yet)',
+      () => backups.backupStore?.spooledBytes() ?? [],
+      (bytes) => bytes,
+    );
     new Gauge({
       name: 'berth_backup_store_reachable',
       help: '1 while the backup store takes what berth sends, 0 while it cannot (absent without a store, or before the first upload)',
@@ -101,20 +97,7 @@ export class BerthMetrics {
         if (reachable !== undefined) this.set(reachable ? 1 : 0);
       },
     });
-    const drillGauge = (name: string, help: string, value: (result: DrillResult) => number) =>
-      new Gauge({
-        name,
-        help,
-        labelNames: ['database', 'region'],
-        registers: [this.registry],
-        collect() {
-          this.reset();
-          for (const [id, result] of drills.lastResults()) {
-            const database = store.databases.findById(id);
-            if (database) this.set({ database: database.name, region: database.region }, value(result));
-          }
-        },
-      });
+    const drillGauge = (name: string, help: string, value: (result: DrillResult) => number) => perDatabase(name, help, () => drills.lastResults(), value);
     drillGauge('berth_backup_verification_ok', "1 when the last restore drill of the database's newest backup succeeded, 0 when it failed", (r) => (r.ok ? 1 : 0));
     drillGauge('berth_backup_verification_timestamp_seconds', 'When the last restore drill ended', (r) => r.at / 1000);
     drillGauge('berth_backup_verification_duration_seconds', 'How long the last restore drill took', (r) => r.durationMs / 1000);
