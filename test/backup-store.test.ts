@@ -26,7 +26,8 @@ import { BackupKeyring } from '../src/backup-store/keyring.js';
 import { openRepository } from '../src/backup-store/open-repository.js';
 import type { BackupRepository } from '../src/backup-store/repository.js';
 import { BackupVault } from '../src/backup-store/vault.js';
-import type { StoredSnapshotEntry } from '../src/control/offsite.js';
+import { storeLayout } from '../src/backup-store/layout.js';
+import type { StoredDatabaseEntry, StoredSnapshotEntry } from '../src/control/offsite.js';
 import { signedCall } from '../src/cli/signed-call.js';
 import { ADMIN_TARGET_PREFIX } from '../src/gateway/pipeline.js';
 import type { RecoveryReport } from '../src/services/recover.js';
@@ -266,6 +267,15 @@ describe.each([
         return latest && latest.getTime() >= writtenAt ? latest : undefined;
       }, 60_000));
     }
+    // A database whose first backup never reached the store (the host went first): only its catalog entry is there.
+    const vault = new BackupVault(store.repository, await BackupKeyring.load(keyFile), path.join(root, 'staging'));
+    const known = await describeDb(`db-${ENGINES[0]!}`);
+    const knownId = known.arn!.split('/').at(-1)!;
+    const knownEntry = (await vault.getEntry<StoredDatabaseEntry>(storeLayout.databaseEntry(berth.region, knownId)))!;
+    const unbackedId = '00000000-0000-4000-8000-00000000beef';
+    await vault.putEntry(storeLayout.databaseEntry(berth.region, unbackedId), {
+      ...knownEntry, database: { ...knownEntry.database, id: unbackedId, name: 'never-backed-up' },
+    } satisfies StoredDatabaseEntry);
     const lostAt = Date.now();
     const bundleBefore = bundle;
     await berth.loseHost();
@@ -294,7 +304,10 @@ describe.each([
       `${ADMIN_TARGET_PREFIX}RecoverRelationalDatabases`,
       {},
     )) as RecoveryReport;
-    expect(report.skipped).toEqual([]);
+    expect(report.skipped).toEqual([{
+      relationalDatabaseName: 'never-backed-up', region: berth.region,
+      reason: 'the backup store holds no backup of it (its first backup never finished uploading)',
+    }]);
     expect(report.recovered.map((entry) => entry.relationalDatabaseName).sort()).toEqual(ENGINES.map((engine) => `db-${engine}`).sort());
     for (const engine of ENGINES) {
       const entry = report.recovered.find((candidate) => candidate.relationalDatabaseName === `db-${engine}`)!;

@@ -1,7 +1,8 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createCipheriv, createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import zlib from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BackupKeyring } from './keyring.js';
 import { sealBytes, sealFile, SealedObjectError, unsealBytes, unsealFile } from './sealing.js';
@@ -22,9 +23,9 @@ const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex
 const HEADER_BYTES = 30;
 
 /** Seals `content` into dir/sealed; returns what sealFile said. */
-async function sealed(content: Buffer, options: { compress?: boolean } = {}, ring = keyring) {
+async function sealed(content: Buffer, ring = keyring) {
   await fs.writeFile(at('plain'), content);
-  return sealFile(at('plain'), at('sealed'), ring, options);
+  return sealFile(at('plain'), at('sealed'), ring);
 }
 
 async function expectUnsealFailure(pattern: RegExp | string, ring = keyring, expected?: { sha256: string; size: number }) {
@@ -53,28 +54,40 @@ describe('sealed files', () => {
     });
   }
 
-  it('writes the header: magic, version 1, the current key id, a fresh IV; and encrypts the content', async () => {
+  it('writes the header: magic, version 2 (Brotli), the current key id, a fresh IV; and encrypts the content', async () => {
     const content = Buffer.from('plaintext that must not appear in the sealed object '.repeat(100));
     await sealed(content);
     const first = await fs.readFile(at('sealed'));
     await sealFile(at('plain'), at('sealed2'), keyring);
     const second = await fs.readFile(at('sealed2'));
     expect(first.subarray(0, 9).toString('ascii')).toBe('BERTHSEAL');
-    expect(first[9]).toBe(1);
+    expect(first[9]).toBe(2);
     expect(first.subarray(10, 18).toString('hex')).toBe(keyring.current.id);
     expect(first.subarray(18, 30).equals(second.subarray(18, 30))).toBe(false);
     expect(first.includes(Buffer.from('plaintext that must not appear'))).toBe(false);
     expect(first.length).toBeLessThan(content.length / 5); // compressed
   });
 
-  it('stores without compressing when asked, and still round-trips', async () => {
-    const content = randomBytes(3 * 1024 * 1024);
-    const compressed = await sealed(Buffer.from('a'.repeat(content.length)), { compress: false });
-    expect(compressed.storedSize).toBeGreaterThan(content.length); // level 0: no compression
-    const result = await sealed(content, { compress: false });
+  it('keeps incompressible (already compressed) data at about its size', async () => {
+    const content = zlib.gzipSync(randomBytes(3 * 1024 * 1024));
+    const result = await sealed(content);
     expect(result.storedSize).toBeLessThan(content.length + 4096);
     await unsealFile(at('sealed'), at('out'), keyring);
     expect(sha256(await fs.readFile(at('out')))).toBe(sha256(content));
+  });
+
+  it('reads objects of format version 1 (gzip), as earlier berths sealed them', async () => {
+    const content = Buffer.from('sealed by an earlier berth\n'.repeat(5000));
+    const iv = randomBytes(12);
+    const header = Buffer.concat([Buffer.from('BERTHSEAL'), Buffer.from([1]), Buffer.from(keyring.current.id, 'hex'), iv]);
+    const cipher = createCipheriv('aes-256-gcm', keyring.current.key, iv, { authTagLength: 16 });
+    cipher.setAAD(header);
+    const body = Buffer.concat([cipher.update(zlib.gzipSync(content, { level: 1 })), cipher.final()]);
+    const object = Buffer.concat([header, body, cipher.getAuthTag()]);
+    await fs.writeFile(at('sealed'), object);
+    await unsealFile(at('sealed'), at('out'), keyring, { sha256: sha256(content), size: content.length });
+    expect((await fs.readFile(at('out'))).equals(content)).toBe(true);
+    expect(unsealBytes(object, keyring).equals(content)).toBe(true);
   });
 
   it('refuses an object sealed with a key the key file does not hold', async () => {
@@ -165,7 +178,7 @@ describe('sealing across key rotation', () => {
     const keyFile = at('backup.key');
     const before = await BackupKeyring.generate(keyFile);
     const oldContent = randomBytes(100_000);
-    await sealed(oldContent, {}, before);
+    await sealed(oldContent, before);
     const oldEntry = sealBytes(Buffer.from('old entry'), before);
 
     const after = await BackupKeyring.rotate(keyFile);

@@ -1,14 +1,17 @@
 /**
  * Sealed objects: what berth puts in a backup store. A sealed object is
  *
- *   "BERTHSEAL" | version (1) | key id (8 bytes) | IV (12 bytes) | ciphertext | GCM tag (16 bytes)
+ *   "BERTHSEAL" | version | key id (8 bytes) | IV (12 bytes) | ciphertext | GCM tag (16 bytes)
  *
- * where the ciphertext is AES-256-GCM over the gzip stream of the plaintext,
- * and the header (everything before the ciphertext) is authenticated too.
- * Data that is already compressed is stored in gzip's uncompressed blocks
- * (level 0), so every object has the same format. Files are sealed and
- * unsealed as streams (they can be gigabytes); an unsealed file appears under
- * its name only once the tag, and the checksum the caller expects, verify.
+ * where the ciphertext is AES-256-GCM over the compressed plaintext, and the
+ * header (everything before the ciphertext) is authenticated too. The version
+ * names the compression: 2 is Brotli at quality 1, which compresses as well as
+ * gzip -1 at two to five times its speed (measured on data files, binaries and
+ * text here), and passes already-compressed data through about as fast as it
+ * reads it; 1 is gzip, written by earlier berths and still read. Files are
+ * sealed and unsealed as streams (they can be gigabytes); an unsealed file
+ * appears under its name only once the tag, and the checksum the caller
+ * expects, verify.
  */
 import { createCipheriv, createDecipheriv, createHash, randomBytes, type CipherGCM, type DecipherGCM, type Hash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
@@ -20,7 +23,8 @@ import zlib from 'node:zlib';
 import type { BackupKey, BackupKeyring } from './keyring.js';
 
 const MAGIC = Buffer.from('BERTHSEAL', 'ascii');
-const VERSION = 1;
+const GZIP_VERSION = 1;
+const BROTLI_VERSION = 2;
 const KEY_ID_BYTES = 8;
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
@@ -28,9 +32,7 @@ const HEADER_BYTES = MAGIC.length + 1 + KEY_ID_BYTES + IV_BYTES;
 const CIPHER = 'aes-256-gcm';
 const CHUNK_BYTES = 1024 * 1024;
 const FILE_MODE = 0o600;
-/** gzip level 1: most of the size gain of the default level at several times its speed. */
-const FAST_COMPRESSION = 1;
-const STORED_ONLY = 0;
+const BROTLI_QUALITY = 1;
 
 const AUTHENTICATION_FAILED = 'authentication failed: the object is corrupted or was altered';
 
@@ -40,11 +42,6 @@ export class SealedObjectError extends Error {
     super(message);
     this.name = 'SealedObjectError';
   }
-}
-
-export interface SealOptions {
-  /** false for data that is already compressed (archives, compressed dumps). Default true. */
-  compress?: boolean;
 }
 
 export interface SealedFile {
@@ -62,15 +59,16 @@ export interface ExpectedContent {
 }
 
 /** Seals the file `source` into `target` (created or replaced, 0600); nothing is left at `target` when it fails. */
-export async function sealFile(source: string, target: string, keyring: BackupKeyring, options: SealOptions = {}): Promise<SealedFile> {
+export async function sealFile(source: string, target: string, keyring: BackupKeyring): Promise<SealedFile> {
   const header = newHeader(keyring.current);
   const plaintext = new Tally();
   const sealer = new Sealer(newCipher(keyring.current, header), header);
   try {
+    const sizeHint = (await fs.stat(source)).size;
     await pipeline(
       createReadStream(source, { highWaterMark: CHUNK_BYTES }),
       plaintext,
-      zlib.createGzip({ level: compressionLevel(options), chunkSize: CHUNK_BYTES }),
+      newCompressor(sizeHint),
       sealer,
       createWriteStream(target, { mode: FILE_MODE }),
     );
@@ -82,10 +80,10 @@ export async function sealFile(source: string, target: string, keyring: BackupKe
 }
 
 /** Seals a small object (a catalog entry) in memory. */
-export function sealBytes(bytes: Buffer, keyring: BackupKeyring, options: SealOptions = {}): Buffer {
+export function sealBytes(bytes: Buffer, keyring: BackupKeyring): Buffer {
   const header = newHeader(keyring.current);
   const cipher = newCipher(keyring.current, header);
-  const ciphertext = cipher.update(zlib.gzipSync(bytes, { level: compressionLevel(options) }));
+  const ciphertext = cipher.update(zlib.brotliCompressSync(bytes, { params: brotliParams(bytes.length) }));
   return Buffer.concat([header, ciphertext, cipher.final(), cipher.getAuthTag()]);
 }
 
@@ -99,7 +97,7 @@ export function unsealBytes(sealed: Buffer, keyring: BackupKeyring): Buffer {
   } catch {
     throw new SealedObjectError(AUTHENTICATION_FAILED);
   }
-  return zlib.gunzipSync(compressed);
+  return versionOf(header) === GZIP_VERSION ? zlib.gunzipSync(compressed) : zlib.brotliDecompressSync(compressed);
 }
 
 /**
@@ -117,7 +115,7 @@ export async function unsealFile(source: string, target: string, keyring: Backup
     await pipeline(
       createReadStream(source, { start: HEADER_BYTES, end: storedSize - TAG_BYTES - 1, highWaterMark: CHUNK_BYTES }),
       new Unsealer(decipher),
-      zlib.createGunzip({ chunkSize: CHUNK_BYTES }),
+      newDecompressor(header),
       plaintext,
       createWriteStream(temp, { flags: 'wx', mode: FILE_MODE }),
     );
@@ -129,19 +127,29 @@ export async function unsealFile(source: string, target: string, keyring: Backup
     await fs.rename(temp, target);
   } catch (error) {
     await fs.rm(temp, { force: true });
-    // gunzip only ever sees bytes that failed to decrypt (the tag is checked at the end)
+    // the decompressor only ever fails on bytes that failed to decrypt (the tag is checked at the end)
     if (isZlibError(error)) throw new SealedObjectError(AUTHENTICATION_FAILED);
     throw error;
   }
 }
 
-function compressionLevel(options: SealOptions): number {
-  return options.compress === false ? STORED_ONLY : FAST_COMPRESSION;
+function brotliParams(sizeHint: number): Record<number, number> {
+  return { [zlib.constants.BROTLI_PARAM_QUALITY]: BROTLI_QUALITY, [zlib.constants.BROTLI_PARAM_SIZE_HINT]: sizeHint };
+}
+
+function newCompressor(sizeHint: number): Transform {
+  return zlib.createBrotliCompress({ params: brotliParams(sizeHint), chunkSize: CHUNK_BYTES });
+}
+
+function newDecompressor(header: Buffer): Transform {
+  return versionOf(header) === GZIP_VERSION ? zlib.createGunzip({ chunkSize: CHUNK_BYTES }) : zlib.createBrotliDecompress({ chunkSize: CHUNK_BYTES });
 }
 
 function newHeader(key: BackupKey): Buffer {
-  return Buffer.concat([MAGIC, Buffer.from([VERSION]), Buffer.from(key.id, 'hex'), randomBytes(IV_BYTES)]);
+  return Buffer.concat([MAGIC, Buffer.from([BROTLI_VERSION]), Buffer.from(key.id, 'hex'), randomBytes(IV_BYTES)]);
 }
+
+const versionOf = (header: Buffer) => header[MAGIC.length]!;
 
 const ivOf = (header: Buffer) => header.subarray(HEADER_BYTES - IV_BYTES, HEADER_BYTES);
 
@@ -161,9 +169,9 @@ function newDecipher(key: BackupKey, header: Buffer, tag: Buffer): DecipherGCM {
 /** The key that opens an object with this header (its first bytes), checking what can be checked before decrypting. */
 function keyOf(header: Buffer, storedSize: number, keyring: BackupKeyring): BackupKey {
   if (header.length < MAGIC.length + 1 || !header.subarray(0, MAGIC.length).equals(MAGIC)) throw new SealedObjectError('not a berth sealed object');
-  const version = header[MAGIC.length]!;
-  if (version !== VERSION) throw new SealedObjectError(`sealed in format version ${version}, which this berth cannot read`);
-  // gzip output is never empty, so neither is the ciphertext
+  const version = versionOf(header);
+  if (version !== GZIP_VERSION && version !== BROTLI_VERSION) throw new SealedObjectError(`sealed in format version ${version}, which this berth cannot read`);
+  // compressed output is never empty, so neither is the ciphertext
   if (storedSize <= HEADER_BYTES + TAG_BYTES) throw new SealedObjectError(`${AUTHENTICATION_FAILED} (truncated to ${storedSize} bytes)`);
   const id = header.subarray(MAGIC.length + 1, MAGIC.length + 1 + KEY_ID_BYTES).toString('hex');
   const key = keyring.find(id);

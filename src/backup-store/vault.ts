@@ -53,7 +53,7 @@ export class BackupVault {
     await inLanes(relativePaths, TRANSFER_LANES, async (relative) => {
       const staged = path.join(this.stagingDir, `up-${randomBytes(8).toString('hex')}`);
       try {
-        const sealed = await sealFile(path.join(localDir, relative), staged, this.keyring, { compress: !relative.endsWith('.gz') });
+        const sealed = await sealFile(path.join(localDir, relative), staged, this.keyring);
         await this.repository.putFile(`${dataPrefix}${relative}`, staged);
         stored.push({ path: relative, size: sealed.size, sha256: sealed.sha256 });
       } finally {

@@ -44,13 +44,16 @@ export interface StoredArchiveEntry {
 }
 
 /** A database the store can bring back. */
-export interface RecoverableDatabase {
-  entry: StoredDatabaseEntry;
-  /** The newest automatic backup in the store, the base of the recovery. */
-  backup: AutomaticBackupRecord;
-  /** Where the recovery replays to: the end of the archive in the store (or the backup itself). */
-  targetTime: number;
-}
+/** A database the store knows and this berth lacks: how to recover it, or why it cannot be. */
+export type RecoverableDatabase =
+  | {
+      entry: StoredDatabaseEntry;
+      /** The newest automatic backup in the store, the base of the recovery. */
+      backup: AutomaticBackupRecord;
+      /** Where the recovery replays to: the end of the archive in the store (or the backup itself). */
+      targetTime: number;
+    }
+  | { entry: StoredDatabaseEntry; reason: string };
 
 /** The files of a backup directory: those its manifest names, and the manifest. */
 const backupFiles = (manifest: BackupManifest) => [...manifest.files.map((file) => file.path), MANIFEST_FILE];
@@ -273,7 +276,10 @@ export class OffsiteBackups {
       if (!entry) continue;
       const backups = await this.backupsOf(parsed.region, parsed.databaseId);
       const newest = backups.at(-1);
-      if (!newest) continue;
+      if (!newest) {
+        found.push({ entry, reason: 'the backup store holds no backup of it (its first backup never finished uploading)' });
+        continue;
+      }
       const archive = await this.vault.getEntry<StoredArchiveEntry>(storeLayout.archiveEntry(parsed.region, parsed.databaseId));
       const targetTime = Math.max(newest.consistentAt, archive?.restorableUntil ?? 0);
       found.push({ entry, backup: newest, targetTime });

@@ -28,10 +28,16 @@ export async function recoverRelationalDatabases(context: ServiceContext, reques
     });
   }
   const report: RecoveryReport = { recovered: [], skipped: [] };
-  for (const { entry, backup, targetTime } of await offsite.recoverable()) {
+  for (const found of await offsite.recoverable()) {
+    const { entry } = found;
     const source = entry.database;
     const scope = { accountId: request.accountId, region: source.region };
     const skip = (reason: string) => report.skipped.push({ relationalDatabaseName: source.name, region: source.region, reason });
+    if ('reason' in found) {
+      skip(found.reason);
+      continue;
+    }
+    const { backup, targetTime } = found;
     if (source.accountId !== request.accountId) {
       skip(`it belongs to the account ${source.accountId}`);
       continue;

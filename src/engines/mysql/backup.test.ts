@@ -41,6 +41,24 @@ function missing(): string | undefined {
   return probe.blueprints().length === 0 ? 'no MariaDB blueprint' : undefined;
 }
 
+function findTool(tool: 'mariadb-backup'): string {
+  const found = new MysqlDriver({ rootDir: '/nonexistent' }).discovery();
+  const located = found.found ? findMariadbTool(found.server, tool) : undefined;
+  if (!located?.found) throw new Error(`${tool} not found`);
+  return located.path;
+}
+
+/** Every file under `root`, relative and `/`-separated. */
+async function listFiles(root: string, relative = ''): Promise<string[]> {
+  const found: string[] = [];
+  for (const entry of await fs.readdir(path.join(root, relative), { withFileTypes: true })) {
+    const child = relative === '' ? entry.name : `${relative}/${entry.name}`;
+    if (entry.isDirectory()) found.push(...(await listFiles(root, child)));
+    else found.push(child);
+  }
+  return found;
+}
+
 function fixture() {
   return driverFixture({
     label: 'mybackup',
@@ -112,11 +130,12 @@ describeWhenAvailable('MysqlDriver backups (MariaDB)', missing(), () => {
       const serverId = Number((await f.driver.withAdmin(spec, (c) => globalVariables(c, ['server_id']))).get('server_id'));
       expect(manifest.position).toEqual({
         binlogFile: expect.stringMatching(/^mariadb-bin\.\d{6}$/), binlogPosition: expect.any(Number), gtid: expect.stringMatching(/^0-\d+-\d+$/), serverId,
+        redo: 'copied', // applied by the restore, not by the backup
       });
       const paths = manifest.files.map((file) => file.path);
       expect(paths).toEqual(expect.arrayContaining([
-        'directories.json', 'data/ibdata1', 'data/ib_logfile0', 'data/mysql/global_priv.MAI', 'data/appdb/seq.ibd', 'data/appdb/ledger.ibd',
-        'data/xtrabackup_binlog_info', 'data/mysql_upgrade_info',
+        'directories.json', 'data/ibdata1', 'data/ib_logfile0', 'data/mysql/global_priv.MAI', 'data/appdb/seq.frm', 'data/appdb/ledger.frm',
+        'data/xtrabackup_binlog_info', 'data/mysql_upgrade_info', 'data/backup-my.cnf', // what --prepare at restore reads
       ]));
       expect(paths.filter((p) => /mariadb-bin|\.pem$|(^|\/)my\.cnf$/.test(p))).toEqual([]); // no binary logs, TLS files or config
       expect(manifest.sizeBytes).toBe(manifest.files.reduce((sum, file) => sum + file.size, 0));
@@ -223,13 +242,37 @@ describeWhenAvailable('MysqlDriver backups (MariaDB)', missing(), () => {
     expect(await f.serverBinlogs(spec)).toHaveLength(1);
   });
 
+  it('restores a backup whose redo was applied when it was taken, as earlier berths took them', async () => {
+    const spec = await f.running();
+    const c = await f.connect(spec);
+    await c.query("CREATE TABLE kept ENGINE=InnoDB AS SELECT seq AS id, REPEAT('k', 50) AS pad FROM mysql.seq_1_to_3000");
+    const dir = path.join(f.rootDir, 'backups', 'prepared-when-taken');
+    const taken = await f.driver.backup(spec, dir);
+    // What an earlier berth did at backup time: --prepare, then every file hashed, no `redo` in the position.
+    await execFileAsync(findTool('mariadb-backup'), [`--defaults-file=${path.join(dir, 'data', 'backup-my.cnf')}`, '--prepare', `--target-dir=${path.join(dir, 'data')}`]);
+    const files: BackupManifest['files'] = [];
+    for (const file of await listFiles(dir)) {
+      if (file === 'manifest.json') continue;
+      const bytes = await fs.readFile(path.join(dir, file));
+      files.push({ path: file, size: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') });
+    }
+    const { redo, ...position } = taken.position;
+    expect(redo).toBe('copied');
+    const manifest = { ...taken, position, files, sizeBytes: files.reduce((sum, file) => sum + file.size, 0) };
+    await fs.writeFile(path.join(dir, 'manifest.json'), JSON.stringify(manifest));
+    const copy = await f.newSpec();
+    await f.driver.restore(copy, await f.tls.makeServerTls(), { backupDir: dir });
+    expect(await f.query(copy, 'SELECT COUNT(*) AS n FROM appdb.kept')).toEqual([{ n: 3000 }]);
+  });
+
   it('a corrupted or missing backup file fails the restore, naming it; nothing is left running', async () => {
     const spec = await f.running();
     const c = await f.connect(spec);
     await c.query("CREATE TABLE big ENGINE=InnoDB AS SELECT seq AS id, REPEAT('z', 100) AS pad FROM mysql.seq_1_to_50000");
     const good = path.join(f.rootDir, 'backups', 'to-corrupt');
     const manifest = await f.driver.backup(spec, good);
-    const victim = 'data/appdb/big.ibd';
+    // big.ibd, or big.new when the table was created after the backup's checkpoint (its pages come from the copied redo)
+    const victim = manifest.files.find((file) => /^data\/appdb\/big\.(ibd|new)$/.test(file.path) && file.size > 16384 * 4)?.path ?? 'data/appdb/big.ibd';
     expect(manifest.files.map((file) => file.path)).toContain(victim);
 
     const corrupted = path.join(f.rootDir, 'backups', 'corrupted');
@@ -385,7 +428,7 @@ describeWhenAvailable('MysqlDriver backups (MariaDB)', missing(), () => {
     expect((await f.driver.withAdmin(spec, (c) => globalVariables(c, ['log_bin']))).get('log_bin')).toBe('OFF');
     const oldBackup = path.join(f.rootDir, 'backups', 'no-binlog');
     const manifest = await f.driver.backup(spec, oldBackup); // a snapshot works, without a binary log position
-    expect(manifest.position).toEqual({ gtid: '', serverId: expect.any(Number) });
+    expect(manifest.position).toEqual({ redo: 'copied', gtid: '', serverId: expect.any(Number) });
     await f.driver.provision(spec, await f.tls.makeServerTls());
     expect(await f.driver.pendingRestart(spec)).toEqual(['log_bin', 'log_bin_index']);
 

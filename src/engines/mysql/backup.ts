@@ -7,9 +7,14 @@
  *                             (commits wait for a moment), the non-InnoDB
  *                             tables and the binary log position of that point
  *                             (xtrabackup_binlog_info)
- *   mariadb-backup --prepare  applies the copied redo: the copy becomes a clean
- *                             datadir of that point, so a restore is a copy
  *   every file hashed         manifest.json
+ *
+ * The copied redo is applied (mariadb-backup --prepare) when the backup is
+ * used, on the copy a restore or a standby build makes of it (applyCopiedRedo),
+ * as PostgreSQL's backups replay their WAL at restore: it was a third of the
+ * backup's time, and a backup is taken far more often than it is restored.
+ * Backups of earlier berths were prepared when taken (position.redo absent);
+ * they are used as they are.
  *
  * It runs as berth's own OS user: the admin account authenticates with
  * unix_socket over the instance's socket (the peer must be that OS user), and
@@ -19,9 +24,10 @@
  * Layout (built as .<name>.partial-<random>, renamed when complete):
  *   manifest.json      BackupManifest: every file below with size and SHA-256
  *   directories.json   every directory under data/ (a restore recreates empty ones)
- *   data/...           the prepared datadir, plus mariadb-backup's own files
- *                      (xtrabackup_*, backup-my.cnf), which a restore leaves out,
- *                      and mysql_upgrade_info (the server series of the data)
+ *   data/...           the copied datadir, plus mariadb-backup's own files
+ *                      (xtrabackup_*, backup-my.cnf), which --prepare reads and a
+ *                      restore then removes, and mysql_upgrade_info (the server
+ *                      series of the data)
  *
  * The binary logs are not part of a backup: the backup's position says where
  * in them a point-in-time restore starts replaying from the archive.
@@ -31,6 +37,7 @@ import path from 'node:path';
 import type { BackupFile, BackupManifest } from '../backup.js';
 import type { InstanceSpec } from '../driver.js';
 import { buildDirectoryAtomically, inLanes } from '../backup-manifest.js';
+import { chownTreeTo, type OsUser } from '../os-user.js';
 import { assertRunningForBackup, readEngineManifest, sealBackup, writeHashedFile } from '../backup-steps.js';
 import { globalVariables } from './admin-connection.js';
 import type { MysqlBackupHost } from './backup-host.js';
@@ -54,6 +61,8 @@ export interface MysqlBackupPosition {
   gtid: string;
   /** server_id of the instance backed up. */
   serverId: number;
+  /** 'copied': the copied redo is still to be applied (applyCopiedRedo); absent: applied when the backup was taken. */
+  redo?: 'copied';
 }
 
 export function backupPosition(manifest: BackupManifest): MysqlBackupPosition {
@@ -61,12 +70,13 @@ export function backupPosition(manifest: BackupManifest): MysqlBackupPosition {
   const serverId = p.serverId;
   if (typeof serverId !== 'number' || !Number.isInteger(serverId) || serverId < 0) throw new Error('backup manifest position lacks serverId');
   const gtid = typeof p.gtid === 'string' ? p.gtid : '';
-  if (p.binlogFile === undefined) return { gtid, serverId };
+  const redo = p.redo === 'copied' ? { redo: 'copied' as const } : {};
+  if (p.binlogFile === undefined) return { gtid, serverId, ...redo };
   const file = p.binlogFile;
   const offset = p.binlogPosition;
   if (typeof file !== 'string' || binlogNumber(file) === undefined) throw new Error(`backup manifest position has an invalid binlogFile ${JSON.stringify(file)}`);
   if (typeof offset !== 'number' || !Number.isSafeInteger(offset) || offset < 4) throw new Error('backup manifest position lacks binlogPosition');
-  return { binlogFile: file, binlogPosition: offset, gtid, serverId };
+  return { binlogFile: file, binlogPosition: offset, gtid, serverId, ...redo };
 }
 
 /** The manifest of a MariaDB backup, checked (files present with their sizes, position well-formed). */
@@ -137,12 +147,6 @@ export async function takeBackup(host: MysqlBackupHost, spec: InstanceSpec, targ
       throw new Error(`mariadb-backup --backup failed: ${(err as Error).message}`);
     }
     const consistentAt = new Date();
-    try {
-      // backup-my.cnf, written by --backup, holds the InnoDB settings the copy needs.
-      await runTool(backupTool, [`--defaults-file=${path.join(data, 'backup-my.cnf')}`, '--prepare', `--target-dir=${data}`, '--use-memory=128M']);
-    } catch (err) {
-      throw new Error(`mariadb-backup --prepare failed: ${(err as Error).message}`);
-    }
     const binlog = await readBinlogInfo(data);
     if (binlogOn && !binlog) throw new Error('mariadb-backup recorded no binary log position although the binary log is on');
     // The series of the data, which restore checks (mariadb-backup does not copy it).
@@ -155,8 +159,8 @@ export async function takeBackup(host: MysqlBackupHost, spec: InstanceSpec, targ
       files.push({ path: `data/${relative}`, ...(await copier.hash(path.join(data, relative))) });
     });
     const position: MysqlBackupPosition = binlog
-      ? { binlogFile: binlog.file, binlogPosition: binlog.position, gtid: binlog.gtid, serverId }
-      : { gtid: '', serverId };
+      ? { binlogFile: binlog.file, binlogPosition: binlog.position, gtid: binlog.gtid, serverId, redo: 'copied' }
+      : { gtid: '', serverId, redo: 'copied' };
     return sealBackup(temp, {
       engine: 'mysql',
       blueprintId: spec.blueprintId,
@@ -166,4 +170,24 @@ export async function takeBackup(host: MysqlBackupHost, spec: InstanceSpec, targ
       files,
     });
   });
+}
+
+/**
+ * Makes `datadir`, a copy of a backup's data/ (mariadb-backup's own files
+ * included), a clean datadir of the backup's consistent point: applies the
+ * copied redo unless the backup was prepared when taken, then removes
+ * mariadb-backup's files and gives everything to `user` (--prepare runs as
+ * berth and may create files).
+ */
+export async function applyCopiedRedo(host: Pick<MysqlBackupHost, 'tool'>, manifest: BackupManifest, datadir: string, user: OsUser): Promise<void> {
+  if (backupPosition(manifest).redo === 'copied') {
+    try {
+      // backup-my.cnf, written by --backup, holds the InnoDB settings the copy needs.
+      await runTool(host.tool('mariadb-backup'), [`--defaults-file=${path.join(datadir, 'backup-my.cnf')}`, '--prepare', `--target-dir=${datadir}`, '--use-memory=128M']);
+    } catch (err) {
+      throw new Error(`mariadb-backup --prepare failed: ${(err as Error).message}`);
+    }
+  }
+  for (const name of await fs.readdir(datadir)) if (isBackupToolFile(name)) await fs.rm(path.join(datadir, name), { force: true });
+  await chownTreeTo(user, datadir);
 }

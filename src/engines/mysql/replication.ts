@@ -23,15 +23,16 @@ import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type mysql from 'mysql2/promise';
+import type { BackupManifest } from '../backup.js';
 import type { InstanceSpec, TlsMaterial } from '../driver.js';
-import { chownTreeTo, mkdirOwnedBy, writeFileAtomicAs, type OsUser } from '../os-user.js';
+import { mkdirOwnedBy, writeFileAtomicAs, type OsUser } from '../os-user.js';
 import type { ReplicationLink, StandbyState } from '../replication.js';
 import { killInstanceProcesses } from '../../supervisor/process-info.js';
 import { pollUntil } from '../../supervisor/wait.js';
 import { readFileOrUndefined } from '../../util/files.js';
 import { quoteString } from './admin-connection.js';
 import type { MysqlBackupHost } from './backup-host.js';
-import { backupPosition, isBackupToolFile, takeBackup } from './backup.js';
+import { applyCopiedRedo, backupPosition, takeBackup } from './backup.js';
 import { serverIdFor, type ReplicationRole } from './config-files.js';
 import type { MysqlInstancePaths } from './instance-paths.js';
 import { runningMariadbdPid } from './mariadbd-process.js';
@@ -183,13 +184,12 @@ async function isBuiltStandby(p: MysqlInstancePaths): Promise<boolean> {
   return state?.standby === true && existsSync(path.join(p.datadir, 'mysql')) && !existsSync(p.standbyClone);
 }
 
-/** Moves a prepared online copy into the standby's datadir (without mariadb-backup's own files); returns the copy's GTID position. */
-async function adoptClone(user: OsUser, p: MysqlInstancePaths): Promise<string> {
-  const manifest = JSON.parse(await fs.readFile(path.join(p.standbyClone, 'manifest.json'), 'utf8'));
+/** Makes an online copy the standby's datadir (its redo applied, mariadb-backup's files gone); returns the copy's GTID position. */
+async function adoptClone(host: MysqlBackupHost, user: OsUser, p: MysqlInstancePaths): Promise<string> {
+  const manifest = JSON.parse(await fs.readFile(path.join(p.standbyClone, 'manifest.json'), 'utf8')) as BackupManifest;
   const { gtid } = backupPosition(manifest);
   const data = path.join(p.standbyClone, 'data');
-  for (const name of await fs.readdir(data)) if (isBackupToolFile(name)) await fs.rm(path.join(data, name), { force: true });
-  await chownTreeTo(user, data);
+  await applyCopiedRedo(host, manifest, data, user);
   await fs.rename(data, p.datadir);
   return gtid;
 }
@@ -209,7 +209,7 @@ export async function buildStandby(
     await host.removeInstance(standby); // a half-built copy from before a crash
     await mkdirOwnedBy(user, p.dataDir, 0o700);
     await takeBackup(host, primary, p.standbyClone);
-    const startGtid = await adoptClone(user, p);
+    const startGtid = await adoptClone(host, user, p);
     // Before my.cnf is written: the server starts read-only, never as a primary.
     await writeState(user, p, { standby: true, synchronous: false, startGtid });
     await fs.rm(p.standbyClone, { recursive: true, force: true });

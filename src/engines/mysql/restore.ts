@@ -7,9 +7,9 @@
  *      the target not after what was archived, and every file the replay
  *      reads checked against its SHA-256
  *   2. every backup file copied and checked against its SHA-256 in the same
- *      read: data/ (less mariadb-backup's own files) into
- *      <dataDir>/.data.restoring, renamed to the datadir when all is verified
- *      (it is a prepared copy: nothing to apply)
+ *      read: data/ into <dataDir>/.data.restoring, where the copied redo is
+ *      applied (mariadb-backup --prepare) and mariadb-backup's own files
+ *      removed; renamed to the datadir when all is done
  *   3. the provision path writes the new instance's TLS files and my.cnf (its
  *      own port, certificate, bundle, server_id, binary log)
  *   4. start, ready
@@ -35,7 +35,7 @@ import { BackupIntegrityError, Copier } from '../backup-manifest.js';
 import { copyBackupStaged, pointInTime, resolveSource, restorableAs } from '../restore-steps.js';
 import { planReplay, type ReplayPlan } from './archive.js';
 import type { MysqlBackupHost } from './backup-host.js';
-import { DIRECTORIES_FILE, isBackupToolFile, readMysqlManifest } from './backup.js';
+import { applyCopiedRedo, DIRECTORIES_FILE, readMysqlManifest } from './backup.js';
 import { stopDatetime } from './binlog.js';
 import type { MysqlInstancePaths } from './instance-paths.js';
 import { runPipeline } from './tool-process.js';
@@ -116,7 +116,7 @@ export async function restoreInstance(
     await host.removeInstance(spec);
     await mkdirOwnedBy(user, p.dataDir, 0o700);
     await writeRestoreRecord(user, r.record, record);
-    await copyBackup(user, backupDir, manifest, p, r);
+    await copyBackup(host, user, backupDir, manifest, p, r);
     await host.writeInstanceFiles(spec, tls);
     await host.start(spec, options.readyTimeoutMs);
     if (replay && tools) await replayBinlogs(host, spec, replay, tools);
@@ -128,6 +128,7 @@ export async function restoreInstance(
 }
 
 async function copyBackup(
+  host: MysqlBackupHost,
   user: OsUser,
   backupDir: string,
   manifest: BackupManifest,
@@ -142,11 +143,8 @@ async function copyBackup(
     final: p.datadir,
     // Every directory of the datadir (some may hold no file), from the verified list.
     directories: () => readDirectories(backupDir, manifest),
-    target: (file) => {
-      if (!file.path.startsWith('data/')) return undefined;
-      const relative = file.path.slice('data/'.length);
-      return isBackupToolFile(relative) ? undefined : path.join(r.stage, relative);
-    },
+    target: (file) => (file.path.startsWith('data/') ? path.join(r.stage, file.path.slice('data/'.length)) : undefined),
+    complete: () => applyCopiedRedo(host, manifest, r.stage, user),
   });
 }
 
