@@ -9,8 +9,11 @@ import { randomBytes } from 'node:crypto';
 import type { Dirent } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import type { Readable } from 'node:stream';
 import { fsyncDirectory, fsyncPath } from '../util/files.js';
 import { BackupStoreError, byKey, MissingObjectError, type BackupRepository, type StoredObject } from './repository.js';
+
+const READ_CHUNK_BYTES = 1024 * 1024;
 
 const DIR_MODE = 0o700;
 const FILE_MODE = 0o600;
@@ -85,6 +88,17 @@ export class FileRepository implements BackupRepository {
       if (!(await exists(file))) throw new MissingObjectError(key, this.description);
       throw error;
     }
+  }
+
+  async openObject(key: string): Promise<Readable> {
+    let handle: fs.FileHandle;
+    try {
+      handle = await fs.open(this.pathOf(key), 'r');
+    } catch (error) {
+      if (isMissing(error)) throw new MissingObjectError(key, this.description);
+      throw error;
+    }
+    return handle.createReadStream({ highWaterMark: READ_CHUNK_BYTES });
   }
 
   async getBytes(key: string): Promise<Buffer | undefined> {

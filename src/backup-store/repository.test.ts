@@ -60,6 +60,10 @@ function repositoryConformance(open: () => Promise<BackupRepository>) {
     await store.getFile('data/big', local('big-back'));
     expect(sha256(await fs.readFile(local('big-back')))).toBe(sha256(content));
     expect(await store.list('data/big')).toEqual([{ key: 'data/big', size: content.length }]);
+    // and as a stream, as a restore reads it
+    const streamed: Buffer[] = [];
+    for await (const chunk of await store.openObject('data/big')) streamed.push(chunk as Buffer);
+    expect(sha256(Buffer.concat(streamed))).toBe(sha256(content));
   });
 
   it('lists the objects under a prefix, sorted by key, with their sizes', async () => {
@@ -95,13 +99,16 @@ function repositoryConformance(open: () => Promise<BackupRepository>) {
     expect((await store.getBytes('x/2'))?.toString()).toBe('x/2');
   });
 
-  it('reads a missing object as undefined bytes, and as a MissingObjectError for a file', async () => {
+  it('reads a missing object as undefined bytes, and as a MissingObjectError for a file or a stream', async () => {
     expect(await store.getBytes('catalog/none.json')).toBeUndefined();
     const error = await store.getFile('data/none', local('target')).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(MissingObjectError);
     expect((error as MissingObjectError).key).toBe('data/none');
     expect((error as Error).message).toContain(store.description);
     await expect(fs.access(local('target'))).rejects.toThrow();
+    const streamError = await store.openObject('data/none').catch((e: unknown) => e);
+    expect(streamError).toBeInstanceOf(MissingObjectError);
+    expect((streamError as MissingObjectError).key).toBe('data/none');
   });
 
   it('leaves no object when a put of a file fails', async () => {

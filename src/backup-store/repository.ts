@@ -5,6 +5,7 @@
  * (s3://). Everything stored is already sealed (compressed, encrypted and
  * checksummed by sealing.ts); a repository only moves bytes.
  */
+import type { Readable } from 'node:stream';
 
 export interface StoredObject {
   /** Key relative to the store's root (its prefix is not part of it). */
@@ -50,6 +51,12 @@ export interface BackupRepository {
 
   /** Writes the object to the new local file `targetFile`; MissingObjectError when there is none. */
   getFile(key: string, targetFile: string): Promise<void>;
+
+  /**
+   * The object's bytes as they arrive; MissingObjectError when there is none.
+   * The stream fails with a BackupStoreError when it ends short of the object.
+   */
+  openObject(key: string): Promise<Readable>;
 
   /** The object's bytes, or undefined when there is none. */
   getBytes(key: string): Promise<Buffer | undefined>;

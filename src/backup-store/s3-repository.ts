@@ -10,7 +10,7 @@
 import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import fs from 'node:fs/promises';
-import type { Readable } from 'node:stream';
+import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { DeleteObjectsCommand, GetObjectCommand, HeadBucketCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
@@ -128,6 +128,28 @@ export class S3Repository implements BackupRepository {
       if (created) await fs.rm(targetFile, { force: true });
       throw error;
     }
+  }
+
+  async openObject(key: string): Promise<Readable> {
+    const response = await this.download(key);
+    if (!response) throw new MissingObjectError(key, this.description);
+    const { description } = this;
+    let received = 0;
+    const checked = new Transform({
+      transform(chunk: Buffer, _encoding, done) {
+        received += chunk.length;
+        done(null, chunk);
+      },
+      flush(done) {
+        if (response.length !== undefined && received !== response.length) {
+          done(new BackupStoreError(`${description}: the download of ${key} ended after ${received} of ${response.length} bytes`));
+        } else done();
+      },
+    });
+    // A broken connection is the store's failure, named as such.
+    response.body.once('error', (error) => checked.destroy(this.explain(error, `download ${key}`)));
+    checked.once('close', () => response.body.destroy()); // a reader that gives up frees the connection
+    return response.body.pipe(checked);
   }
 
   async getBytes(key: string): Promise<Buffer | undefined> {

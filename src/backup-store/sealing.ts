@@ -17,7 +17,7 @@ import { createCipheriv, createDecipheriv, createHash, randomBytes, type CipherG
 import { createReadStream, createWriteStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { Transform, type TransformCallback } from 'node:stream';
+import { Readable, Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import zlib from 'node:zlib';
 import type { BackupKey, BackupKeyring } from './keyring.js';
@@ -88,9 +88,12 @@ export function sealBytes(bytes: Buffer, keyring: BackupKeyring): Buffer {
 }
 
 export function unsealBytes(sealed: Buffer, keyring: BackupKeyring): Buffer {
-  const key = keyOf(sealed.subarray(0, HEADER_BYTES), sealed.length, keyring);
   const header = sealed.subarray(0, HEADER_BYTES);
-  const decipher = newDecipher(key, header, sealed.subarray(sealed.length - TAG_BYTES));
+  const key = keyOf(header, keyring);
+  // compressed output is never empty, so neither is the ciphertext
+  if (sealed.length <= HEADER_BYTES + TAG_BYTES) throw new SealedObjectError(`${AUTHENTICATION_FAILED} (truncated to ${sealed.length} bytes)`);
+  const decipher = newDecipher(key, header);
+  decipher.setAuthTag(sealed.subarray(sealed.length - TAG_BYTES));
   let compressed: Buffer;
   try {
     compressed = Buffer.concat([decipher.update(sealed.subarray(HEADER_BYTES, sealed.length - TAG_BYTES)), decipher.final()]);
@@ -100,22 +103,32 @@ export function unsealBytes(sealed: Buffer, keyring: BackupKeyring): Buffer {
   return versionOf(header) === GZIP_VERSION ? zlib.gunzipSync(compressed) : zlib.brotliDecompressSync(compressed);
 }
 
+/** Unseals the file `source` into `target`: unsealStream of its bytes. */
+export function unsealFile(source: string, target: string, keyring: BackupKeyring, expected?: ExpectedContent): Promise<void> {
+  return unsealStream(createReadStream(source, { highWaterMark: CHUNK_BYTES }), target, keyring, expected);
+}
+
 /**
- * Unseals the file `source` into `target` through a temp file next to it,
- * renamed to `target` only when the object authenticates and, when
- * `expected` is given, its plaintext has that size and SHA-256. Not fsynced:
- * callers sync the file system once they have written everything.
+ * Unseals the sealed object `source` streams (a download as it arrives) into
+ * `target` through a temp file next to it, renamed to `target` only when the
+ * object authenticates and, when `expected` is given, its plaintext has that
+ * size and SHA-256. Not fsynced: callers sync the file system once they have
+ * written everything.
  */
-export async function unsealFile(source: string, target: string, keyring: BackupKeyring, expected?: ExpectedContent): Promise<void> {
-  const { header, tag, storedSize } = await readFraming(source);
-  const decipher = newDecipher(keyOf(header, storedSize, keyring), header, tag);
-  const plaintext = new Tally();
+export async function unsealStream(source: Readable, target: string, keyring: BackupKeyring, expected?: ExpectedContent): Promise<void> {
   const temp = path.join(path.dirname(target), `.${path.basename(target)}.${randomBytes(6).toString('hex')}.berth-tmp`);
+  let undecompressable = false;
   try {
+    const { header, body } = await splitHeader(source);
+    const key = keyOf(header, keyring);
+    const plaintext = new Tally();
+    const decompressor = newDecompressor(header);
+    // it only ever fails on bytes that did not decrypt right (the tag is checked at the end)
+    decompressor.once('error', () => (undecompressable = true));
     await pipeline(
-      createReadStream(source, { start: HEADER_BYTES, end: storedSize - TAG_BYTES - 1, highWaterMark: CHUNK_BYTES }),
-      new Unsealer(decipher),
-      newDecompressor(header),
+      body,
+      new Unsealer(newDecipher(key, header)),
+      decompressor,
       plaintext,
       createWriteStream(temp, { flags: 'wx', mode: FILE_MODE }),
     );
@@ -126,11 +139,30 @@ export async function unsealFile(source: string, target: string, keyring: Backup
     if (expected && sha256 !== expected.sha256) throw new SealedObjectError(`checksum mismatch: expected ${expected.sha256}, got ${sha256}`);
     await fs.rename(temp, target);
   } catch (error) {
+    source.destroy();
     await fs.rm(temp, { force: true });
-    // the decompressor only ever fails on bytes that failed to decrypt (the tag is checked at the end)
-    if (isZlibError(error)) throw new SealedObjectError(AUTHENTICATION_FAILED);
+    if (undecompressable) throw new SealedObjectError(AUTHENTICATION_FAILED);
     throw error;
   }
+}
+
+/** The header of a sealed stream (or fewer bytes when the stream is shorter), and the rest of it. */
+async function splitHeader(source: Readable): Promise<{ header: Buffer; body: Readable }> {
+  const chunks = source[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  let head = Buffer.alloc(0);
+  let ended = false;
+  while (head.length < HEADER_BYTES && !ended) {
+    const next = await chunks.next();
+    if (next.done) ended = true;
+    else head = Buffer.concat([head, next.value]);
+  }
+  const rest = head.subarray(HEADER_BYTES);
+  async function* remaining(): AsyncGenerator<Buffer> {
+    if (rest.length > 0) yield rest;
+    if (ended) return;
+    for (let next = await chunks.next(); !next.done; next = await chunks.next()) yield next.value;
+  }
+  return { header: head.subarray(0, HEADER_BYTES), body: Readable.from(remaining(), { objectMode: false }) };
 }
 
 function brotliParams(sizeHint: number): Record<number, number> {
@@ -159,44 +191,22 @@ function newCipher(key: BackupKey, header: Buffer): CipherGCM {
   return cipher;
 }
 
-function newDecipher(key: BackupKey, header: Buffer, tag: Buffer): DecipherGCM {
+function newDecipher(key: BackupKey, header: Buffer): DecipherGCM {
   const decipher = createDecipheriv(CIPHER, key.key, ivOf(header), { authTagLength: TAG_BYTES });
   decipher.setAAD(header);
-  decipher.setAuthTag(tag);
   return decipher;
 }
 
 /** The key that opens an object with this header (its first bytes), checking what can be checked before decrypting. */
-function keyOf(header: Buffer, storedSize: number, keyring: BackupKeyring): BackupKey {
+function keyOf(header: Buffer, keyring: BackupKeyring): BackupKey {
   if (header.length < MAGIC.length + 1 || !header.subarray(0, MAGIC.length).equals(MAGIC)) throw new SealedObjectError('not a berth sealed object');
   const version = versionOf(header);
   if (version !== GZIP_VERSION && version !== BROTLI_VERSION) throw new SealedObjectError(`sealed in format version ${version}, which this berth cannot read`);
-  // compressed output is never empty, so neither is the ciphertext
-  if (storedSize <= HEADER_BYTES + TAG_BYTES) throw new SealedObjectError(`${AUTHENTICATION_FAILED} (truncated to ${storedSize} bytes)`);
+  if (header.length < HEADER_BYTES) throw new SealedObjectError(`${AUTHENTICATION_FAILED} (truncated to ${header.length} bytes)`);
   const id = header.subarray(MAGIC.length + 1, MAGIC.length + 1 + KEY_ID_BYTES).toString('hex');
   const key = keyring.find(id);
   if (!key) throw new SealedObjectError(`sealed with key ${id}, which the key file does not hold (wrong or missing backup key)`);
   return key;
-}
-
-/** The header and tag of a sealed file, read from its two ends. */
-async function readFraming(file: string): Promise<{ header: Buffer; tag: Buffer; storedSize: number }> {
-  const handle = await fs.open(file, 'r');
-  try {
-    const storedSize = (await handle.stat()).size;
-    const header = Buffer.alloc(Math.min(HEADER_BYTES, storedSize));
-    await handle.read(header, 0, header.length, 0);
-    const tag = Buffer.alloc(TAG_BYTES);
-    if (storedSize >= HEADER_BYTES + TAG_BYTES) await handle.read(tag, 0, TAG_BYTES, storedSize - TAG_BYTES);
-    return { header, tag, storedSize };
-  } finally {
-    await handle.close();
-  }
-}
-
-function isZlibError(error: unknown): boolean {
-  const code = (error as NodeJS.ErrnoException | undefined)?.code;
-  return typeof code === 'string' && code.startsWith('Z_');
 }
 
 /** Passes bytes through, counting and hashing them. */
@@ -242,18 +252,35 @@ class Sealer extends Transform {
   }
 }
 
-/** Ciphertext in, plaintext out; fails at the end when the tag does not verify. */
+/**
+ * Ciphertext and tag in, plaintext out: holds back the last TAG_BYTES seen
+ * (the tag, once the stream ends) and fails at the end when the tag does not
+ * verify.
+ */
 class Unsealer extends Transform {
+  private held = Buffer.alloc(0);
+  private ciphertextBytes = 0;
+
   constructor(private readonly decipher: DecipherGCM) {
     super();
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
-    done(null, this.decipher.update(chunk));
+    const bytes = this.held.length === 0 ? chunk : Buffer.concat([this.held, chunk]);
+    const cut = Math.max(0, bytes.length - TAG_BYTES);
+    this.held = Buffer.from(bytes.subarray(cut));
+    this.ciphertextBytes += cut;
+    done(null, cut > 0 ? this.decipher.update(bytes.subarray(0, cut)) : undefined);
   }
 
   override _flush(done: TransformCallback): void {
+    // compressed output is never empty, so neither is the ciphertext
+    if (this.held.length < TAG_BYTES || this.ciphertextBytes === 0) {
+      done(new SealedObjectError(`${AUTHENTICATION_FAILED} (truncated to ${HEADER_BYTES + this.ciphertextBytes + this.held.length} bytes)`));
+      return;
+    }
     try {
+      this.decipher.setAuthTag(this.held);
       done(null, this.decipher.final());
     } catch {
       done(new SealedObjectError(AUTHENTICATION_FAILED));

@@ -2,8 +2,9 @@
  * Files and catalog entries in a backup store, sealed on the way in and
  * checked on the way out: a file is sealed into the local staging
  * directory, uploaded, and its plaintext SHA-256 and size returned for the
- * catalog entry that names it; a download is unsealed, checked against that
- * checksum, and only a complete, verified directory appears under its name.
+ * catalog entry that names it; a download is unsealed as it arrives, checked
+ * against that checksum, and only a complete, verified directory appears
+ * under its name.
  */
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
@@ -11,7 +12,7 @@ import path from 'node:path';
 import { buildDirectoryAtomically, inLanes, mkdirChain } from '../engines/backup-manifest.js';
 import type { BackupKeyring } from './keyring.js';
 import { MissingObjectError, type BackupRepository } from './repository.js';
-import { sealBytes, sealFile, SealedObjectError, unsealBytes, unsealFile } from './sealing.js';
+import { sealBytes, sealFile, SealedObjectError, unsealBytes, unsealStream } from './sealing.js';
 
 export interface StoredFile {
   /** Relative to the directory it came from, `/`-separated. */
@@ -70,7 +71,6 @@ export class BackupVault {
    * leaves nothing under `targetDir` then.
    */
   async pullFiles(dataPrefix: string, files: readonly StoredFile[], targetDir: string): Promise<void> {
-    await fs.mkdir(this.stagingDir, { recursive: true, mode: 0o700 });
     await buildDirectoryAtomically(targetDir, async (temp) => {
       const made = new Set<string>();
       for (const file of files) await mkdirChain(path.dirname(path.join(temp, file.path)), made, undefined);
@@ -78,16 +78,12 @@ export class BackupVault {
     });
   }
 
-  /** One object into the new file `target`, checked against `expected` when given. */
+  /** One object into the new file `target`, unsealed as it downloads and checked against `expected` when given. */
   async pullFile(key: string, target: string, expected?: Pick<StoredFile, 'sha256' | 'size'>): Promise<void> {
-    const staged = path.join(this.stagingDir, `down-${randomBytes(8).toString('hex')}`);
     try {
-      await this.repository.getFile(key, staged);
-      await unsealFile(staged, target, this.keyring, expected);
+      await unsealStream(await this.repository.openObject(key), target, this.keyring, expected);
     } catch (error) {
       throw this.explain(key, error);
-    } finally {
-      await fs.rm(staged, { force: true });
     }
   }
 
