@@ -29,6 +29,7 @@ import {
   type LightsailClient,
 } from '@aws-sdk/client-lightsail';
 import { BackupKeyring } from '../src/backup-store/keyring.js';
+import { storeLayout } from '../src/backup-store/layout.js';
 import { openRepository } from '../src/backup-store/open-repository.js';
 import type { BackupRepository } from '../src/backup-store/repository.js';
 import { TRANSFER_LANES } from '../src/backup-store/vault.js';
@@ -199,9 +200,9 @@ async function benchStore(store: Store, sizeMb: number, lagSeconds: number): Pro
 /** The store holds what recovering each of `databaseIds` needs: its catalog entry and a backup. */
 function waitForStore(repository: BackupRepository, region: string, databaseIds: readonly string[]): Promise<true> {
   return until('the small databases in the store', async () => {
-    const keys = (await repository.list(`catalog/${region}/databases/`)).map((object) => object.key);
+    const keys = (await repository.list(storeLayout.catalogRoot)).map((object) => object.key);
     const stored = (id: string) =>
-      keys.includes(`catalog/${region}/databases/${id}.json`) && keys.some((key) => key.startsWith(`catalog/${region}/databases/${id}/backups/`));
+      keys.includes(storeLayout.databaseEntry(region, id)) && keys.some((key) => key.startsWith(storeLayout.backupsOf(region, id)));
     return databaseIds.every(stored) ? true : undefined;
   }, 600_000, 500);
 }

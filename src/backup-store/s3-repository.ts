@@ -112,19 +112,13 @@ export class S3Repository implements BackupRepository {
   }
 
   async getFile(key: string, targetFile: string): Promise<void> {
-    const response = await this.download(key);
-    if (!response) throw new MissingObjectError(key, this.description);
+    const body = await this.openObject(key);
     const target = createWriteStream(targetFile, { flags: 'wx', mode: 0o600 });
     let created = false;
     target.once('open', () => (created = true));
     try {
-      await this.request(`download ${key}`, () => pipeline(response.body, target));
-      const written = (await fs.stat(targetFile)).size;
-      if (response.length !== undefined && written !== response.length) {
-        throw new BackupStoreError(`${this.description}: the download of ${key} ended after ${written} of ${response.length} bytes`);
-      }
+      await pipeline(body, target);
     } catch (error) {
-      response.body.destroy();
       if (created) await fs.rm(targetFile, { force: true });
       throw error;
     }

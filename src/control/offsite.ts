@@ -43,7 +43,6 @@ export interface StoredArchiveEntry {
   restorableUntil: number;
 }
 
-/** A database the store can bring back. */
 /** A database the store knows and this berth lacks: how to recover it, or why it cannot be. */
 export type RecoverableDatabase =
   | {
