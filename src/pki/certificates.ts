@@ -43,7 +43,9 @@ export interface CertificateInfo {
 /** 16 random bytes with the high bit cleared, so the DER INTEGER is positive. */
 export function randomSerialNumber(): string {
   const bytes = randomBytes(16);
-  bytes[0] = bytes[0]! & 0x7f;
+  // High bit clear: positive without a pad byte. Never 0x00: DER drops a leading zero byte, and
+  // the serial would then be 15 bytes whose first one may have its high bit set.
+  bytes[0] = (bytes[0]! & 0x7f) || 0x01;
   return bytes.toString('hex');
 }
 
