@@ -79,7 +79,7 @@ export async function startBerth(config: BerthConfig, logger: Logger, options: S
     const control = new ControlPlane(store, engines, cas, config, clock, logger);
     const { instances } = control;
     if (backupStore) {
-      const offsite = new OffsiteBackups(store, backupStore.vault, logger);
+      const offsite = new OffsiteBackups(store, backupStore.vault, logger, { spoolLimitBytes: config.backupSpoolMaxMb * 1024 * 1024 });
       const imported = await offsite.open(accountId);
       instances.backups.useStore(offsite);
       logger.info('backups go to the backup store', { store: offsite.description, importedSnapshots: imported });

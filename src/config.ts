@@ -163,6 +163,13 @@ export const SERVE_OPTIONS = {
     defaultText: '`backup.key` in the data dir, generated at first start',
     parse: (raw: string | undefined) => (raw === undefined ? undefined : path.resolve(raw)),
   },
+  backupSpoolMaxMb: {
+    flag: 'backup-spool-max-mb',
+    value: '<n>',
+    help: "archive MB of one database that may wait on this host while the backup store cannot take them; past it the engine keeps its WAL or binary logs itself until the store is back",
+    default: '1024',
+    parse: integer(1024, 1, 1024 * 1024),
+  },
   backupVerifyIntervalMs: {
     flag: 'backup-verify-interval-ms',
     value: '<n>',

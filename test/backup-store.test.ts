@@ -44,6 +44,19 @@ const ENGINES = (['postgres', 'mysql'] as const).filter(engineAvailable);
 /** A text that must never appear in the store in the clear. */
 const MARKER = `plaintext-marker-${randomBytes(6).toString('hex')}`;
 const ARCHIVE_INTERVAL_MS = 1000;
+/** Small, so that a few MB of writes fill the spool. */
+const SPOOL_LIMIT_MB = 1;
+/** About 4 MB of random hex in 8000 rows: it compresses to about half, past the spool's limit. */
+const FILLER: Record<TestEngine, { table: string; insert: string }> = {
+  postgres: {
+    table: 'CREATE TABLE IF NOT EXISTS filler (b text)',
+    insert: "INSERT INTO filler SELECT (SELECT string_agg(md5(random()::text || g::text || s::text), '') FROM generate_series(1, 16) s) FROM generate_series(1, 8000) g",
+  },
+  mysql: {
+    table: 'CREATE TABLE IF NOT EXISTS filler (b TEXT)',
+    insert: `INSERT INTO filler SELECT CONCAT(${Array.from({ length: 16 }, () => 'MD5(RAND())').join(', ')}) FROM seq_1_to_8000`,
+  },
+};
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 interface StoreUnderTest {
@@ -109,7 +122,10 @@ describe.each([
     (await sql(engine, endpointOf(await describeDb(name)), bundle, 'SELECT body FROM notes ORDER BY id')).map((row) => String(row.body));
   const launch = async (extra: string[] = []) => {
     berth = await BerthProcess.start({
-      extraArgs: [...store.args, '--backup-key-file', keyFile, '--backup-check-interval-ms', '200', '--archive-interval-ms', String(ARCHIVE_INTERVAL_MS), ...extra],
+      extraArgs: [
+        ...store.args, '--backup-key-file', keyFile, '--backup-check-interval-ms', '200', '--archive-interval-ms', String(ARCHIVE_INTERVAL_MS),
+        '--backup-spool-max-mb', String(SPOOL_LIMIT_MB), ...extra,
+      ],
     });
     client = berth.client();
     bundle = await (await fetch(`${berth.url}/certificates/global-bundle.pem`)).text();
@@ -249,6 +265,50 @@ describe.each([
     }, 60_000);
     expect((await events(name)).some((m) => /^The backup store is reachable again/.test(m))).toBe(true);
     expect(await (await fetch(`${berth.url}/metrics`)).text()).toContain('berth_backup_store_reachable 1');
+  });
+
+  it('bounds the spool: once full, nothing more is archived until the store takes it; the database keeps working and nothing is lost', async () => {
+    const spoolOf = async (name: string) => {
+      const text = await (await fetch(`${berth.url}/metrics`)).text();
+      const match = new RegExp(`berth_backup_spool_bytes\\{database="${name}",region="us-east-1"\\} (\\d+)`).exec(text);
+      return match ? Number(match[1]) : 0;
+    };
+    expect(await (await fetch(`${berth.url}/metrics`)).text()).toContain(`berth_backup_spool_limit_bytes ${SPOOL_LIMIT_MB * 1024 * 1024}`);
+    for (const engine of ENGINES) {
+      const name = `db-${engine}`;
+      const endpoint = endpointOf(await describeDb(name));
+      await sql(engine, endpoint, bundle, FILLER[engine].table);
+      await store.pause();
+      let resumed = false;
+      let lastWrite = 0;
+      try {
+        await sql(engine, endpoint, bundle, FILLER[engine].insert);
+        await sql(engine, endpoint, bundle, 'INSERT INTO notes (body) VALUES (?)', [`spool-full-${engine}-1`]);
+        committed.get(engine)!.push(`spool-full-${engine}-1`);
+        await until('an event about the full spool', async () => ((await events(name)).some((m) => /^The archive spool is full/.test(m)) ? true : undefined), 60_000);
+        await sleep(2.5 * ARCHIVE_INTERVAL_MS);
+        const full = await spoolOf(name);
+        expect(full).toBeGreaterThanOrEqual(SPOOL_LIMIT_MB * 1024 * 1024);
+        // The database goes on; what it writes now stays with the engine, not in the spool.
+        await sql(engine, endpoint, bundle, FILLER[engine].insert);
+        await sql(engine, endpoint, bundle, 'INSERT INTO notes (body) VALUES (?)', [`spool-full-${engine}-2`]);
+        lastWrite = Date.now();
+        committed.get(engine)!.push(`spool-full-${engine}-2`);
+        await sleep(3.5 * ARCHIVE_INTERVAL_MS);
+        expect(await spoolOf(name)).toBe(full);
+        expect((await describeDb(name)).latestRestorableTime!.getTime()).toBeLessThan(lastWrite);
+        await store.resume();
+        resumed = true;
+      } finally {
+        if (!resumed) await store.resume();
+      }
+      // The spool drains, archiving goes on, and what the engine kept meanwhile becomes restorable.
+      await until(`the restorable time of ${name} past the writes made while the spool was full`, async () => {
+        const latest = (await describeDb(name)).latestRestorableTime;
+        return latest && latest.getTime() >= lastWrite ? true : undefined;
+      }, 90_000);
+      expect(await spoolOf(name)).toBe(0);
+    }
   });
 
   it('loses the host: a brand-new berth lists the store snapshots, restores one, and recovers every database to its latest restorable time', async () => {

@@ -249,15 +249,22 @@ export class Backups {
     if (!database.backupRetentionEnabled || this.store.automaticBackups.list(database.id).length === 0) return undefined;
     const engine = this.engine(database);
     const primary = this.instances.spec(database);
-    const at = await engine.flushArchive(primary, this.instanceArchiveDir(database, primary.id));
     const standby = this.instances.standby(database);
+    const root = this.archiveDir(database.id);
+    const dirs = [...new Set([primary.id, ...(standby ? [standby.id] : [])].map((id) => this.instanceArchiveDir(database, id)))];
+    // A full spool: nothing is flushed (the engine keeps what it wrote) until the store has taken the spool.
+    if (this.offsite && !(await this.offsite.reopenArchive(database, root, dirs))) return database.latestRestorableTime ?? undefined;
+    const at = await engine.flushArchive(primary, this.instanceArchiveDir(database, primary.id));
     if (engine.archiveLayout === 'per-instance' && standby?.state === 'running') {
       await engine.flushArchive(this.instances.spec(database, standby), this.instanceArchiveDir(database, standby.id));
     }
     const flushed = at.getTime() / 1000;
     // With a store, what is restorable is what the store has: the archive waits locally while it is unreachable.
-    const latest = this.offsite ? await this.offsite.shipArchive(database, this.archiveDir(database.id), flushed) : flushed;
-    if (latest === undefined) return database.latestRestorableTime ?? undefined;
+    const latest = this.offsite ? await this.offsite.shipArchive(database, root, flushed) : flushed;
+    if (latest === undefined) {
+      await this.offsite?.closeArchiveWhenFull(database, dirs);
+      return database.latestRestorableTime ?? undefined;
+    }
     this.store.databases.update(database.id, { latestRestorableTime: latest });
     return latest;
   }

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { ArchiveShipper } from '../backup-store/archive-shipper.js';
 import { parseCatalogKey, storeLayout } from '../backup-store/layout.js';
 import type { BackupVault, StoredFile } from '../backup-store/vault.js';
+import { archiveIntakeClosed, setArchiveIntake } from '../engines/archive-files.js';
 import { MANIFEST_FILE } from '../engines/backup-manifest.js';
 import type { BackupManifest } from '../engines/backup.js';
 import type { DatabaseRecord, SnapshotRecord, Store } from '../store/index.js';
@@ -54,6 +55,11 @@ export type RecoverableDatabase =
     }
   | { entry: StoredDatabaseEntry; reason: string };
 
+export interface OffsiteOptions {
+  /** Archive bytes of one database that may wait here for the store; past them its archive takes no new files. */
+  spoolLimitBytes: number;
+}
+
 /** The files of a backup directory: those its manifest names, and the manifest. */
 const backupFiles = (manifest: BackupManifest) => [...manifest.files.map((file) => file.path), MANIFEST_FILE];
 
@@ -69,6 +75,7 @@ export class OffsiteBackups {
     private readonly store: Store,
     readonly vault: BackupVault,
     private readonly logger: Logger,
+    private readonly options: OffsiteOptions,
   ) {
     this.shipper = new ArchiveShipper(vault);
   }
@@ -233,6 +240,41 @@ export class OffsiteBackups {
     }
   }
 
+  /**
+   * Once the spool of a database has reached its limit, its archive `dirs`
+   * take no new files: the engine keeps its WAL or binary logs on the
+   * database's own disk (nothing is lost) until reopenArchive.
+   */
+  async closeArchiveWhenFull(database: DatabaseRecord, dirs: readonly string[]): Promise<void> {
+    const bytes = this.spool.get(database.id)?.bytes ?? 0;
+    const limit = this.options.spoolLimitBytes;
+    if (bytes < limit) return;
+    const reason = `the backup store ${this.description} cannot take the archive and ${bytes} bytes wait for it on this host (the limit is ${limit})`;
+    const wasOpen = (await Promise.all(dirs.map(archiveIntakeClosed))).every((closed) => closed === undefined);
+    for (const dir of dirs) await setArchiveIntake(dir, reason);
+    if (!wasOpen) return;
+    this.logger.warn('the archive spool is full: nothing more is archived until the backup store takes it', { database: database.name, bytes, limit });
+    this.store.events.record(
+      database,
+      `The archive spool is full (${bytes} bytes wait for the backup store, the limit is ${limit}): nothing more is archived until the store takes them. ` +
+        'The database keeps its WAL or binary logs on its own disk meanwhile, so nothing is lost',
+      ['backup', 'failure'],
+    );
+  }
+
+  /**
+   * Whether the archive `dirs` of a database take files: open already, or
+   * their spool has just gone into the store (it is opened again then).
+   */
+  async reopenArchive(database: DatabaseRecord, archiveRoot: string, dirs: readonly string[]): Promise<boolean> {
+    if ((await Promise.all(dirs.map(archiveIntakeClosed))).every((closed) => closed === undefined)) return true;
+    // What the store holds reaches no further than before: the spool is archive up to the last flush that shipped.
+    if ((await this.shipArchive(database, archiveRoot, database.latestRestorableTime ?? 0)) === undefined) return false;
+    for (const dir of dirs) await setArchiveIntake(dir, undefined);
+    this.logger.info('the archive spool is in the backup store: archiving goes on', { database: database.name });
+    return true;
+  }
+
   private explain(error: unknown): string {
     return error instanceof Error ? error.message.split('\n')[0]! : String(error);
   }
@@ -240,6 +282,10 @@ export class OffsiteBackups {
   /** Per database: archive bytes waiting on this host for the store (the spool), as the last shipment found. */
   spooledBytes(): ReadonlyMap<string, number> {
     return new Map([...this.spool].map(([id, state]) => [id, state.bytes]));
+  }
+
+  get spoolLimitBytes(): number {
+    return this.options.spoolLimitBytes;
   }
 
   /** Whether the last call to the store succeeded (undefined before the first shipment). */

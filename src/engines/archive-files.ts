@@ -5,6 +5,9 @@
  *   <file>.sha256     "<sha256 of file>  <file>" (what `sha256sum -c` reads),
  *                     written last: a file is archived once its .sha256 exists
  *   berth-flush.json  the engine's record of its last flushArchive
+ *   .berth-intake-closed  while present, nothing new is archived here (the
+ *                     backup store's spool is full): the engine keeps its
+ *                     WAL or binary logs and archives them once it is gone
  *
  * The copy into the archive (archiveFileChecked) and the check before use
  * (verifyArchivedFile) are berth's own for MariaDB's binary logs; PostgreSQL's
@@ -19,6 +22,30 @@ import type { Copier } from './backup-manifest.js';
 export const SHA256_SUFFIX = '.sha256';
 /** The engine's record of the last flushArchive, in the archive directory. */
 export const FLUSH_STATE_FILE = 'berth-flush.json';
+
+/** Its presence closes the archive to new files (a dot name: never shipped, never pruned). */
+export const INTAKE_CLOSED_FILE = '.berth-intake-closed';
+
+/** Archiving into `archiveDir` was refused: its intake is closed. */
+export class ArchiveIntakeClosedError extends Error {
+  constructor(archiveDir: string, reason: string) {
+    super(`nothing more is archived into ${archiveDir} for now: ${reason}`);
+    this.name = 'ArchiveIntakeClosedError';
+  }
+}
+
+/** Closes (a reason given) or opens (undefined) the archive `archiveDir` to new files. */
+export async function setArchiveIntake(archiveDir: string, closedBecause: string | undefined): Promise<void> {
+  const marker = path.join(archiveDir, INTAKE_CLOSED_FILE);
+  if (closedBecause === undefined) await fs.rm(marker, { force: true });
+  else await fs.writeFile(marker, `${closedBecause}\n`, { mode: 0o644 });
+}
+
+/** Why the archive `archiveDir` takes no new files, or undefined while it does. */
+export async function archiveIntakeClosed(archiveDir: string): Promise<string | undefined> {
+  const text = await fs.readFile(path.join(archiveDir, INTAKE_CLOSED_FILE), 'utf8').catch(() => undefined);
+  return text === undefined ? undefined : text.trim() || 'its intake is closed';
+}
 
 /** The flush record of `archiveDir` when it can be read and `valid` accepts it. */
 export async function readFlushStateFile<T>(archiveDir: string, valid: (state: T) => boolean): Promise<T | undefined> {

@@ -7,6 +7,7 @@ import type { RequestRecord } from './request-log.js';
 /** What /metrics shows of the backup store. */
 export interface BackupStoreFigures {
   spooledBytes(): ReadonlyMap<string, number>;
+  readonly spoolLimitBytes: number;
   readonly storeReachable: boolean | undefined;
 }
 
@@ -87,16 +88,31 @@ export class BerthMetrics {
       () => backups.backupStore?.spooledBytes() ?? [],
       (bytes) => bytes,
     );
-    new Gauge({
-      name: 'berth_backup_store_reachable',
-      help: '1 while the backup store takes what berth sends, 0 while it cannot (absent without a store, or before the first upload)',
-      registers: [this.registry],
-      collect() {
-        this.reset();
+    /** A gauge without labels, absent while `value` is undefined. */
+    const optionalGauge = (name: string, help: string, value: () => number | undefined) =>
+      new Gauge({
+        name,
+        help,
+        registers: [this.registry],
+        collect() {
+          this.reset();
+          const figure = value();
+          if (figure !== undefined) this.set(figure);
+        },
+      });
+    optionalGauge(
+      'berth_backup_spool_limit_bytes',
+      "Archive bytes of one database that may wait for the backup store; past them the database's archive takes no new files until the store takes them",
+      () => backups.backupStore?.spoolLimitBytes,
+    );
+    optionalGauge(
+      'berth_backup_store_reachable',
+      '1 while the backup store takes what berth sends, 0 while it cannot (absent without a store, or before the first upload)',
+      () => {
         const reachable = backups.backupStore?.storeReachable;
-        if (reachable !== undefined) this.set(reachable ? 1 : 0);
+        return reachable === undefined ? undefined : reachable ? 1 : 0;
       },
-    });
+    );
     const drillGauge = (name: string, help: string, value: (result: DrillResult) => number) => perDatabase(name, help, () => drills.lastResults(), value);
     drillGauge('berth_backup_verification_ok', "1 when the last restore drill of the database's newest backup succeeded, 0 when it failed", (r) => (r.ok ? 1 : 0));
     drillGauge('berth_backup_verification_timestamp_seconds', 'When the last restore drill ended', (r) => r.at / 1000);

@@ -32,7 +32,7 @@ import { writeFileAtomicAs, type OsUser } from '../os-user.js';
 import { pollUntil } from '../../supervisor/wait.js';
 import { fsyncDirectory, readdirIfExists } from '../../util/files.js';
 import {
-  archiveFileChecked, deleteFromArchive, FLUSH_STATE_FILE, isArchivedFile as isArchived, readFlushStateFile, SHA256_SUFFIX, tempSuffix,
+  archiveFileChecked, ArchiveIntakeClosedError, archiveIntakeClosed, deleteFromArchive, FLUSH_STATE_FILE, isArchivedFile as isArchived, readFlushStateFile, SHA256_SUFFIX, tempSuffix,
   verifyArchivedFile, writeFileDurably,
 } from '../archive-files.js';
 import { Copier } from '../backup-manifest.js';
@@ -135,6 +135,9 @@ async function archiveClosed(c: mysql.Connection, archiveDir: string): Promise<{
   const current = logs.at(-1);
   if (current === undefined) throw new Error('SHOW BINARY LOGS lists no file');
   const closed = logs.slice(0, -1);
+  // Closed: the files stay on the server (nothing purges what is not archived) until it opens.
+  const refused = await archiveIntakeClosed(archiveDir);
+  if (refused !== undefined) throw new ArchiveIntakeClosedError(archiveDir, refused);
   const dir = await binlogDirectory(c);
   const archived = await listArchive(archiveDir);
   const copier = new Copier();

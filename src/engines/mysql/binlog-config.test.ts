@@ -12,6 +12,7 @@ describe('my.cnf binary log settings', () => {
     expect(conf.get('log_bin_index')).toBe('/srv/db-1/binlog/mariadb-bin.index');
     expect(conf.get('binlog_format')).toBe('ROW');
     expect(conf.get('sync_binlog')).toBe('1');
+    expect(conf.get('log_bin_compress')).toBe('ON');
     expect(conf.get('max_binlog_size')).toBe(String(64 * 2 ** 20));
     expect(conf.get('server_id')).toBe(String(serverIdFor('/srv/db-1')));
   });

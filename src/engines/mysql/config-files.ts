@@ -158,6 +158,10 @@ export function serverSettings({ spec, paths: p, basedir, archiving = false, rep
     restart('log_bin_index', p.binlogIndex),
     dynamic('server_id', serverIdFor(p.dataDir)),
     dynamic('binlog_format', 'ROW'),
+    // Events are compressed (zlib) as the server writes them, so the archive, its copies in the
+    // backup store and what a standby fetches are compressed too; mariadb-binlog and replicas
+    // read them as they are.
+    dynamic('log_bin_compress', true),
     dynamic('sync_binlog', 1),
     dynamic('max_binlog_size', MAX_BINLOG_BYTES),
     dynamic('binlog_expire_logs_seconds', archiving ? 0 : UNARCHIVED_BINLOG_EXPIRE_SECONDS),

@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { setArchiveIntake } from '../archive-files.js';
 import { ARCHIVE_SCRIPT, archiveCommand, RESTORE_FATAL_EXIT, RESTORE_SCRIPT, restoreCommand, shellQuote } from './wal-scripts.js';
 
 const execFileAsync = promisify(execFile);
@@ -61,6 +62,18 @@ describe('archive-wal.sh', () => {
     expect(gz.length).toBeLessThan(80 * 1024);
     expect(await fs.readFile(path.join(archive, `${SEGMENT}.gz.sha256`), 'utf8')).toBe(`${sha256(gz)}  ${SEGMENT}.gz\n`);
     expect((await fs.readdir(archive)).sort()).toEqual([`${SEGMENT}.gz`, `${SEGMENT}.gz.sha256`]); // no temp file left
+  });
+
+  it('fails, archiving nothing, while the intake is closed; archives once it is open again', async () => {
+    const { file } = await walFile('seg');
+    await setArchiveIntake(archive, 'the backup store spool is full');
+    const refused = await archiveWal(file);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain(`not archiving ${SEGMENT} now: the backup store spool is full`);
+    expect((await fs.readdir(archive)).filter((name) => !name.startsWith('.'))).toEqual([]);
+    await setArchiveIntake(archive, undefined);
+    expect(await archiveWal(file)).toMatchObject({ code: 0 });
+    expect((await fs.readdir(archive)).sort()).toEqual([`${SEGMENT}.gz`, `${SEGMENT}.gz.sha256`]);
   });
 
   it('succeeds again for the same content and never overwrites different content', async () => {

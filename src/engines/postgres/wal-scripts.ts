@@ -6,11 +6,16 @@
  *   restore-wal.sh  restore_command: the backup's own WAL, then the archive,
  *                   each archived file checked against its SHA-256 first
  *
+ * While the archive's intake is closed (archive-files.ts) archive-wal.sh
+ * fails: PostgreSQL keeps the segment and tries again later.
+ *
  * Archive layout: `<name>.gz` (gzip -4 -n of the WAL file) and
  * `<name>.gz.sha256` ("<hex>  <name>.gz", what `sha256sum -c` reads), the
  * latter written last: a file is archived once its .sha256 exists.
  * The scripts take every path as an argument: their text is constant.
  */
+import { INTAKE_CLOSED_FILE } from '../archive-files.js';
+
 export const ARCHIVE_SCRIPT = `#!/bin/sh
 # berth archive_command (runs as the database service user):
 #   sh archive-wal.sh <WAL file path %p> <WAL file name %f> <archive dir>
@@ -29,6 +34,10 @@ dir=$3
 case $name in
   '' | .* | */*) echo "berth archive: refusing WAL file name '$name'" >&2; exit 1 ;;
 esac
+if [ -e "$dir/${INTAKE_CLOSED_FILE}" ]; then
+  echo "berth archive: not archiving $name now: $(cat "$dir/${INTAKE_CLOSED_FILE}" 2>/dev/null) (PostgreSQL keeps it in pg_wal meanwhile)" >&2
+  exit 1
+fi
 gz=$dir/$name.gz
 sum=$gz.sha256
 tmp=$dir/.$name.gz.tmp.$$
