@@ -20,11 +20,19 @@ export const MAX_BODY_BYTES = 1024 * 1024;
 /** An oversized body is read and dropped up to this size, so the client gets its answer; beyond, the socket is cut. */
 const MAX_DRAINED_BYTES = 64 * 1024 * 1024;
 
+/** Who signed a request: today the root key pair, which may do everything. */
+export interface Principal {
+  userName: string;
+  accessKeyId: string;
+  root: boolean;
+}
+
 export interface RequestContext {
   requestId: string;
   accountId: string;
   region: string;
   operation: string;
+  principal: Principal;
 }
 
 export type OperationHandler = (context: RequestContext, input: Record<string, unknown>) => Promise<object> | object;
@@ -54,6 +62,33 @@ export interface PipelineOptions {
   log: RequestLog;
 }
 
+interface Target {
+  name: string;
+  admin: boolean;
+  handler: OperationHandler;
+}
+
+/** One request on its way down the pipeline: each step adds what it has learnt. */
+export interface Exchange {
+  readonly requestId: string;
+  readonly req: IncomingMessage;
+  readonly res: ServerResponse;
+  /** The operation's name once the target is read, '-' before. */
+  operation: string;
+  region?: string;
+  body?: Buffer;
+  /** Who signed it, from the signature check onwards. */
+  principal?: Principal;
+  target?: Target;
+  input?: Record<string, unknown>;
+  /** What was answered. */
+  status: number;
+  errorType?: string;
+}
+
+/** A step of the pipeline; it returns true once it has answered, and the steps after it are skipped. */
+type Step = (exchange: Exchange) => Promise<boolean | void> | boolean | void;
+
 class BodyTooLarge extends Error {
   constructor(readonly drained: boolean) {
     super('request body too large');
@@ -63,76 +98,112 @@ class BodyTooLarge extends Error {
 /** The client went away before sending its whole request: nobody to answer. */
 class ClientClosedRequest extends Error {}
 
+/** Certificate bundles, health, metrics and the console: GET without a signature. */
+const servePublicRoutes = (routes: PublicRoute): Step => async (exchange) => {
+  const { req, res } = exchange;
+  if (req.method !== 'GET' && req.method !== 'HEAD') return false;
+  const target = req.url ?? '/';
+  const route = await routes(new URL(target, 'http://localhost').pathname, target);
+  if (!route) return false;
+  exchange.status = route.status;
+  res.writeHead(route.status, { ...route.headers, 'Content-Type': route.contentType, 'Content-Length': Buffer.byteLength(route.body) });
+  res.end(req.method === 'HEAD' ? undefined : route.body);
+  return true;
+};
+
+const requirePost: Step = ({ req }) => {
+  if (req.method !== 'POST') {
+    throw new UnknownOperationException(`${req.method} ${req.url} is not an operation: send POST / with an X-Amz-Target header.`);
+  }
+};
+
+const readRequestBody: Step = async (exchange) => {
+  exchange.body = await readBody(exchange.req);
+};
+
+const authenticate = (verifier: SigV4Verifier): Step => async (exchange) => {
+  const { req } = exchange;
+  const identity = await verifier.verify({ method: req.method!, url: req.url ?? '/', headers: req.headers, body: exchange.body! });
+  exchange.principal = { userName: 'root', accessKeyId: identity.accessKeyId, root: true };
+  exchange.region = identity.region;
+};
+
+const checkRegion = (isValidRegion: (region: string) => string | undefined): Step => (exchange) => {
+  const regionError = isValidRegion(exchange.region!);
+  if (regionError) {
+    exchange.region = undefined;
+    throw new InvalidInputException(regionError, { code: 'InvalidRegion' });
+  }
+};
+
+const resolveOperation = (handlers: ReadonlyMap<string, OperationHandler>, adminHandlers: ReadonlyMap<string, OperationHandler>): Step => (exchange) => {
+  const { name, admin } = resolveTarget(exchange.req.headers['x-amz-target'], adminHandlers);
+  exchange.operation = name;
+  const handler = admin ? adminHandlers.get(name) : handlers.get(name);
+  if (!handler) throw notImplemented(name);
+  exchange.target = { name, admin, handler };
+};
+
+/** JSON, then the Lightsail model (admin inputs are checked by their handlers). */
+const parseInput: Step = (exchange) => {
+  const parsed = parseJson(exchange.body!) as Record<string, unknown>;
+  exchange.input = exchange.target!.admin ? parsed : readInput(exchange.operation, parsed);
+};
+
+const invoke = (accountId: string): Step => async (exchange) => {
+  const { requestId, operation, region, principal, target, input } = exchange;
+  const output = await target!.handler({ requestId, accountId, region: region!, operation, principal: principal! }, input!);
+  sendJson(exchange.res, 200, toWire(output));
+  return true;
+};
+
 /**
- * The whole request pipeline, in order:
- * request id → public GET routes → body (size limit) → SigV4 → region →
- * target → JSON parse → model validation → handler → serialize / error.
+ * The request pipeline: an ordered list of small steps, each of which may
+ * answer and end it; an error from any step is answered as a modelled API
+ * error, and every request is logged once, whatever happened.
  */
 export function createPipeline(options: PipelineOptions) {
+  const steps: readonly Step[] = [
+    servePublicRoutes(options.publicRoutes),
+    requirePost,
+    readRequestBody,
+    authenticate(options.verifier),
+    checkRegion(options.isValidRegion),
+    resolveOperation(options.handlers, options.adminHandlers),
+    parseInput,
+    invoke(options.accountId),
+  ];
   return async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const requestId = randomUUID();
     const started = process.hrtime.bigint();
-    let operation = '-';
-    let region: string | undefined;
-    let status = 200;
-    let errorType: string | undefined;
-    res.setHeader('x-amzn-RequestId', requestId);
+    const exchange: Exchange = { requestId: randomUUID(), req, res, operation: '-', status: 200 };
+    res.setHeader('x-amzn-RequestId', exchange.requestId);
     try {
-      if (req.method === 'GET' || req.method === 'HEAD') {
-        const target = req.url ?? '/';
-        const route = await options.publicRoutes(new URL(target, 'http://localhost').pathname, target);
-        if (route) {
-          status = route.status;
-          res.writeHead(route.status, { ...route.headers, 'Content-Type': route.contentType, 'Content-Length': Buffer.byteLength(route.body) });
-          res.end(req.method === 'HEAD' ? undefined : route.body);
-          return;
-        }
-      }
-      if (req.method !== 'POST') {
-        throw new UnknownOperationException(`${req.method} ${req.url} is not an operation: send POST / with an X-Amz-Target header.`);
-      }
-
-      const body = await readBody(req);
-      const identity = await options.verifier.verify({ method: req.method, url: req.url ?? '/', headers: req.headers, body });
-      const regionError = options.isValidRegion(identity.region);
-      if (regionError) throw new InvalidInputException(regionError, { code: 'InvalidRegion' });
-      region = identity.region;
-
-      const target = resolveTarget(req.headers['x-amz-target'], options.adminHandlers);
-      operation = target.name;
-      const handler = target.admin ? options.adminHandlers.get(operation) : options.handlers.get(operation);
-      if (!handler) throw notImplemented(operation);
-
-      const parsed = parseJson(body) as Record<string, unknown>;
-      const input = target.admin ? parsed : readInput(operation, parsed);
-      const output = await handler({ requestId, accountId: options.accountId, region, operation }, input);
-      sendJson(res, 200, toWire(output));
+      for (const step of steps) if (await step(exchange)) break;
     } catch (error) {
-      if (error instanceof ClientClosedRequest) {
-        status = 499;
-        res.destroy();
-        return;
-      }
-      const apiError = toApiError(error, requestId, options.log);
-      status = apiError.status;
-      errorType = apiError.type;
-      if (error instanceof BodyTooLarge && !error.drained) res.setHeader('Connection', 'close');
-      res.setHeader('x-amzn-ErrorType', apiError.type);
-      sendJson(res, apiError.status, apiError.toBody());
+      answerError(exchange, error, options.log);
     } finally {
-      options.log.request({
-        requestId,
-        operation,
-        region,
-        status,
-        errorType,
-        durationMs: Number(process.hrtime.bigint() - started) / 1e6,
-      });
+      const { requestId, operation, region, status, errorType } = exchange;
+      options.log.request({ requestId, operation, region, status, errorType, durationMs: Number(process.hrtime.bigint() - started) / 1e6 });
     }
   };
 }
 
-function resolveTarget(target: string | string[] | undefined, admin: ReadonlyMap<string, OperationHandler>): { name: string; admin: boolean } {
+function answerError(exchange: Exchange, error: unknown, log: RequestLog): void {
+  const { res } = exchange;
+  if (error instanceof ClientClosedRequest) {
+    exchange.status = 499;
+    res.destroy();
+    return;
+  }
+  const apiError = toApiError(error, exchange.requestId, log);
+  exchange.status = apiError.status;
+  exchange.errorType = apiError.type;
+  if (error instanceof BodyTooLarge && !error.drained) res.setHeader('Connection', 'close');
+  res.setHeader('x-amzn-ErrorType', apiError.type);
+  sendJson(res, apiError.status, apiError.toBody());
+}
+
+function resolveTarget(target: string | string[] | undefined, admin: ReadonlyMap<string, OperationHandler>): Pick<Target, 'name' | 'admin'> {
   const value = Array.isArray(target) ? target[0] : target;
   if (!value) {
     throw new UnknownOperationException('Missing X-Amz-Target header: send X-Amz-Target: Lightsail_20161128.<Operation>.');
