@@ -1,7 +1,5 @@
 import { randomInt } from 'node:crypto';
 import { mkdir, chmod } from 'node:fs/promises';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { regionError } from './catalog/regions.js';
 import type { BerthConfig } from './config.js';
@@ -15,6 +13,7 @@ import { PostgresDriver } from './engines/postgres/postgres-driver.js';
 import { EngineRegistry } from './engines/registry.js';
 import { resolveCredentials, type ResolvedCredentials } from './gateway/credentials.js';
 import { withConsole } from './gateway/console-routes.js';
+import { ApiServer } from './gateway/api-server.js';
 import { createPipeline } from './gateway/pipeline.js';
 import { BerthMetrics } from './gateway/prometheus.js';
 import { publicRoutes } from './gateway/public-routes.js';
@@ -32,6 +31,7 @@ import type { Logger } from './util/logger.js';
 export interface RunningBerth {
   url: string;
   port: number;
+  api: ApiServer;
   accountId: string;
   credentials: ResolvedCredentials;
   store: Store;
@@ -116,15 +116,7 @@ export async function startBerth(config: BerthConfig, logger: Logger, options: S
     // Requests wait until start-up has settled what each database reports (a server that died while berth was down).
     let markReady!: () => void;
     const ready = new Promise<void>((resolve) => (markReady = resolve));
-    const server = http.createServer((req, res) => void ready.then(() => handle(req, res)));
-    server.headersTimeout = 10_000;
-    server.requestTimeout = 30_000;
-    server.keepAliveTimeout = 5_000;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(config.port, config.host, () => resolve());
-    });
-    const port = (server.address() as AddressInfo).port;
+    const api = await ApiServer.listen({ config, cas, clock, logger, handler: (req, res) => void ready.then(() => handle(req, res)) });
 
     await control.resume();
     markReady();
@@ -140,18 +132,14 @@ export async function startBerth(config: BerthConfig, logger: Logger, options: S
     let closing: Promise<void> | undefined;
     const close = () =>
       (closing ??= (async () => {
-        await new Promise<void>((resolve) => {
-          server.close(() => resolve());
-          server.closeIdleConnections();
-        });
+        await api.close();
         await control.close({ stopDatabases: config.stopDatabasesOnExit });
         await cas.close();
         store.close();
         await lock.release();
       })());
 
-    const host = config.host.includes(':') ? `[${config.host}]` : config.host;
-    return { url: `http://${host}:${port}`, port, accountId, credentials, store, control, close };
+    return { url: api.url, port: api.port, api, accountId, credentials, store, control, close };
   } catch (error) {
     store.close();
     await lock.release();

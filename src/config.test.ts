@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, envName, optionsTable, parseServeArgs, SERVE_OPTIONS, serveUsage } from './config.js';
+import { apiScheme, ConfigError, envName, optionsTable, parseServeArgs, SERVE_OPTIONS, serveUsage } from './config.js';
 
 describe('parseServeArgs', () => {
   it('uses the embedded defaults', () => {
@@ -51,5 +51,26 @@ describe('the options table', () => {
     expect(parseServeArgs(['--stop-databases-on-exit'], {}).stopDatabasesOnExit).toBe(true);
     expect(parseServeArgs([], { BERTH_STOP_DATABASES_ON_EXIT: 'true' }).stopDatabasesOnExit).toBe(true);
     expect(parseServeArgs([], {}).stopDatabasesOnExit).toBe(false);
+  });
+});
+
+describe('the API scheme', () => {
+  const scheme = (argv: string[]) => apiScheme(parseServeArgs(argv, {}));
+
+  it('is plain HTTP on loopback, HTTPS on any other address unless --insecure-http, HTTPS with --tls or --tls-cert', () => {
+    expect(scheme([])).toBe('http');
+    expect(scheme(['--host', 'localhost'])).toBe('http');
+    expect(scheme(['--host', '::1'])).toBe('http');
+    expect(scheme(['--host', '0.0.0.0'])).toBe('https');
+    expect(scheme(['--host', '10.1.2.3'])).toBe('https');
+    expect(scheme(['--host', '0.0.0.0', '--insecure-http'])).toBe('http');
+    expect(scheme(['--tls'])).toBe('https');
+    expect(scheme(['--tls-cert', 'c.pem', '--tls-key', 'k.pem'])).toBe('https');
+  });
+
+  it('refuses contradictory options, saying which', () => {
+    expect(() => parseServeArgs(['--tls', '--insecure-http'], {})).toThrow(/--insecure-http contradicts --tls/);
+    expect(() => parseServeArgs(['--tls-cert', 'c.pem'], {})).toThrow(/--tls-cert and --tls-key go together/);
+    expect(() => parseServeArgs(['--tls-key', 'k.pem'], {})).toThrow(/--tls-cert and --tls-key go together/);
   });
 });

@@ -78,6 +78,32 @@ const milliseconds = (fallback: number, max: number, min = 100) => integer(fallb
 export const SERVE_OPTIONS = {
   host: { flag: 'host', value: '<addr>', help: 'bind address of the API', default: '127.0.0.1', parse: text('127.0.0.1') },
   port: { flag: 'port', value: '<n>', help: 'API port (`0` picks a free port)', default: '8080', parse: integer(8080, 0, 65535) },
+  tls: {
+    flag: 'tls',
+    help: "serve the API over HTTPS only (the default on a non-loopback `--host`), with a certificate from berth's CA unless `--tls-cert` is given",
+    default: 'false',
+    parse: (raw: string | undefined) => raw === 'true',
+  },
+  tlsCert: {
+    flag: 'tls-cert',
+    value: '<path>',
+    help: "the API's certificate chain (PEM), with `--tls-key`; re-read when it changes",
+    defaultText: "issued by berth's CA for the advertised host and the bind address",
+    parse: (raw: string | undefined) => (raw === undefined ? undefined : path.resolve(raw)),
+  },
+  tlsKey: {
+    flag: 'tls-key',
+    value: '<path>',
+    help: 'the private key (PEM) of `--tls-cert`',
+    defaultText: 'none',
+    parse: (raw: string | undefined) => (raw === undefined ? undefined : path.resolve(raw)),
+  },
+  insecureHttp: {
+    flag: 'insecure-http',
+    help: 'serve plain HTTP on a non-loopback `--host` (passwords cross the network in the clear)',
+    default: 'false',
+    parse: (raw: string | undefined) => raw === 'true',
+  },
   dataDir: {
     flag: 'data-dir',
     value: '<dir>',
@@ -237,7 +263,22 @@ export function parseServeArgs(argv: string[], env: NodeJS.ProcessEnv = process.
     const raw = given === true ? 'true' : typeof given === 'string' ? given : env[envName(spec.flag)];
     config[key] = spec.parse(raw, spec.flag);
   }
+  apiScheme(config as BerthConfig); // refuses contradictory TLS options
   return config as BerthConfig;
+}
+
+const isLoopback = (host: string) => host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+
+/**
+ * Whether the API speaks HTTPS or plain HTTP: HTTPS with --tls or
+ * --tls-cert, and on any address but loopback unless --insecure-http.
+ */
+export function apiScheme(config: Pick<BerthConfig, 'host' | 'tls' | 'tlsCert' | 'tlsKey' | 'insecureHttp'>): 'http' | 'https' {
+  if ((config.tlsCert === undefined) !== (config.tlsKey === undefined)) throw new ConfigError('--tls-cert and --tls-key go together: give both or neither.');
+  const tls = config.tls || config.tlsCert !== undefined;
+  if (tls && config.insecureHttp) throw new ConfigError('--insecure-http contradicts --tls and --tls-cert: choose HTTPS or plain HTTP.');
+  if (tls) return 'https';
+  return isLoopback(config.host) || config.insecureHttp ? 'http' : 'https';
 }
 
 function defaultOf(spec: OptionSpec<unknown>): string {

@@ -9,15 +9,7 @@ describe('boto3 and the AWS CLI against berth', () => {
 
   beforeAll(async () => {
     berth = await BerthProcess.start({ pageSize: 2 });
-    env = {
-      ...process.env,
-      BERTH_URL: berth.url,
-      AWS_ACCESS_KEY_ID: berth.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: berth.secretAccessKey,
-      AWS_DEFAULT_REGION: 'us-east-1',
-      AWS_CONFIG_FILE: '/dev/null',
-      AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
-    };
+    env = berth.awsEnvironment();
   });
   afterAll(async () => {
     await berth?.dispose();

@@ -3,7 +3,7 @@ import { BackupKeyring } from '../backup-store/keyring.js';
 import { ADMIN_TARGET_PREFIX } from '../gateway/pipeline.js';
 import { CALL_OPTIONS, resolveCallTarget, signedCall } from './signed-call.js';
 
-export const BACKUP_USAGE = `Usage: berth backup verify <database-name> [--endpoint-url <url>] [--region <region>] [--data-dir <dir>]
+export const BACKUP_USAGE = `Usage: berth backup verify <database-name> [--endpoint-url <url>] [--region <region>] [--ca-bundle <pem>] [--data-dir <dir>]
        berth backup rotate-key --backup-key-file <path>
 
 verify: restores the database's newest automatic backup into a scratch server that no

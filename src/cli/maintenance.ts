@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { ADMIN_TARGET_PREFIX } from '../gateway/pipeline.js';
 import { CALL_OPTIONS, resolveCallTarget, signedCall } from './signed-call.js';
 
-export const MAINTENANCE_USAGE = `Usage: berth maintenance run <database-name> [--endpoint-url <url>] [--region <region>] [--data-dir <dir>]
+export const MAINTENANCE_USAGE = `Usage: berth maintenance run <database-name> [--endpoint-url <url>] [--region <region>] [--ca-bundle <pem>] [--data-dir <dir>]
 
 Applies a database's pending maintenance (changes sent with applyImmediately=false,
 such as a CA rotation) now instead of in its maintenance window, through the running

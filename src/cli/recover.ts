@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { ADMIN_TARGET_PREFIX } from '../gateway/pipeline.js';
 import { CALL_OPTIONS, resolveCallTarget, signedCall } from './signed-call.js';
 
-export const RECOVER_USAGE = `Usage: berth recover [--endpoint-url <url>] [--region <region>] [--data-dir <dir>]
+export const RECOVER_USAGE = `Usage: berth recover [--endpoint-url <url>] [--region <region>] [--ca-bundle <pem>] [--data-dir <dir>]
 
 Brings back, through the running berth, every database its backup store knows and
 it lacks: under its own name and region, from its newest backup in the store replayed

@@ -18,7 +18,14 @@ export async function serve(argv: string[]): Promise<number> {
     return 0;
   }
   const logger = createLogger(parseLogLevel(process.env.BERTH_LOG_LEVEL));
-  const berth = await startBerth(config, logger);
+  let berth;
+  try {
+    berth = await startBerth(config, logger);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`${error.message}\n`);
+    return 2;
+  }
   const { accessKeyId, secretAccessKey, source } = berth.credentials;
   const secretShown = source === 'environment' ? '(from BERTH_SECRET_ACCESS_KEY)' : secretAccessKey;
   const where = source === 'environment' ? 'environment' : `${config.dataDir}/credentials.json`;
@@ -30,9 +37,9 @@ export async function serve(argv: string[]): Promise<number> {
       `  account:           ${berth.accountId}`,
       `  access key id:     ${accessKeyId}`,
       `  secret access key: ${secretShown}   (${where})`,
-      `  CA bundle:         ${berth.url}/certificates/global-bundle.pem`,
+      `  CA bundle:         ${berth.url}/certificates/global-bundle.pem${berth.api.scheme === 'https' ? `   (the API's CA too: berth ca bundle --data-dir ${config.dataDir} > ca.pem)` : ''}`,
       `  console:           ${berth.url}/console   (sign in with the key pair above)`,
-      `  try:               ${awsEnv} aws lightsail get-relational-databases --endpoint-url ${berth.url} --region ${config.defaultRegion}`,
+      `  try:               ${awsEnv} aws lightsail get-relational-databases --endpoint-url ${berth.url} --region ${config.defaultRegion}${berth.api.scheme === 'https' ? ' --ca-bundle ca.pem' : ''}`,
       `berth listening on ${berth.url}`,
       '',
     ].join('\n'),

@@ -1,10 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomInt } from 'node:crypto';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LightsailClient } from '@aws-sdk/client-lightsail';
+import { execFileAsync } from './clients.js';
 import { killProcessesUsing } from './processes.js';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -31,6 +33,8 @@ export class BerthProcess {
   secretAccessKey = randomBytes(24).toString('base64');
   readonly region: string;
   url = '';
+  /** With HTTPS: what `berth ca bundle` prints, which the API's certificate chains to. */
+  ca: string | undefined;
   output = '';
   /** What the processes before the last restart printed. */
   earlierOutput = '';
@@ -74,6 +78,7 @@ export class BerthProcess {
   client(overrides: { secretAccessKey?: string; accessKeyId?: string; region?: string } = {}): LightsailClient {
     return new LightsailClient({
       endpoint: this.url,
+      ...(this.ca !== undefined ? { requestHandler: { httpsAgent: new https.Agent({ ca: this.ca }) } } : {}),
       region: overrides.region ?? this.region,
       maxAttempts: 1,
       credentials: {
@@ -81,6 +86,19 @@ export class BerthProcess {
         secretAccessKey: overrides.secretAccessKey ?? this.secretAccessKey,
       },
     });
+  }
+
+  /** The environment of an AWS CLI or boto3 run against this berth: its keys, no profile or config of the machine. */
+  awsEnvironment(): NodeJS.ProcessEnv {
+    return {
+      ...process.env,
+      BERTH_URL: this.url,
+      AWS_ACCESS_KEY_ID: this.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: this.secretAccessKey,
+      AWS_DEFAULT_REGION: this.region,
+      AWS_CONFIG_FILE: '/dev/null',
+      AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
+    };
   }
 
   async launch(): Promise<void> {
@@ -115,7 +133,7 @@ export class BerthProcess {
       const timer = setTimeout(() => reject(new Error(`berth did not start in time:\n${this.output}`)), 120_000);
       const onData = (chunk: Buffer) => {
         this.output += chunk.toString('utf8');
-        const match = /listening on (http:\/\/\S+)/.exec(this.output);
+        const match = /listening on (https?:\/\/\S+)/.exec(this.output);
         if (match) {
           clearTimeout(timer);
           if (this.options.generatedCredentials) {
@@ -134,6 +152,7 @@ export class BerthProcess {
         reject(new Error(`berth exited (${code ?? signal}) before listening:\n${this.output}`));
       });
     });
+    this.ca = this.url.startsWith('https:') ? (await execFileAsync(process.execPath, [BERTH_BIN, 'ca', 'bundle', '--data-dir', this.dataDir])).stdout : undefined;
   }
 
   /** SIGTERM and wait for a clean exit. */
