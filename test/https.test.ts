@@ -4,8 +4,7 @@
  * sub-commands; nothing in plain HTTP on the port; the operator's certificate
  * files; renewal on an injected clock with a held connection open.
  */
-import type { X509Certificate } from 'node:crypto';
-import { X509Certificate as Certificate } from 'node:crypto';
+import { X509Certificate } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import https from 'node:https';
 import net from 'node:net';
@@ -174,7 +173,7 @@ describe('the API over HTTPS with the operator’s certificate', () => {
     const own = await execFileAsync('cat', [path.join(root, 'one.crt')]);
     const { status, certificate } = await get(`${berth.url}/certificates/global-bundle.pem`, { ca: own.stdout });
     expect(status).toBe(200);
-    expect(certificate.fingerprint256).toBe(new Certificate(own.stdout).fingerprint256);
+    expect(certificate.fingerprint256).toBe(new X509Certificate(own.stdout).fingerprint256);
 
     const mismatched = await BerthProcess.start({ extraArgs: ['--tls-cert', path.join(root, 'one.crt'), '--tls-key', path.join(root, 'two.key')] }).then(
       async (unexpected) => {

@@ -1,6 +1,6 @@
-import { isIP } from 'node:net';
 import path from 'node:path';
 import { findBundle } from '../catalog/bundles.js';
+import { serverCertificateRequestFor } from '../pki/index.js';
 import type { EngineDriver, InstanceSpec, TlsMaterial } from '../engines/driver.js';
 import type { EngineRegistry } from '../engines/registry.js';
 import type { DatabaseChanges } from '../store/databases.js';
@@ -167,11 +167,7 @@ export class Instances {
 
   private issueCertificate(identifier: string) {
     const host = this.environment.advertiseHost;
-    const dnsNames = new Set(['localhost']);
-    const ipAddresses = new Set(['127.0.0.1', '::1']);
-    if (isIP(host)) ipAddresses.add(host);
-    else dnsNames.add(host);
-    return this.pki.issueServerCertificate(identifier, { commonName: host, dnsNames: [...dnsNames], ipAddresses: [...ipAddresses] });
+    return this.pki.issueServerCertificate(identifier, serverCertificateRequestFor(host, [host]));
   }
 
   /** Parameters persisted but waiting for a restart (the primary's: the standby carries the same). */

@@ -13,10 +13,10 @@ import { X509Certificate } from 'node:crypto';
 import fs from 'node:fs/promises';
 import http from 'node:http';
 import https from 'node:https';
-import { isIP, type AddressInfo } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import tls from 'node:tls';
 import { apiScheme, ConfigError, type BerthConfig } from '../config.js';
-import { DEFAULT_CA_IDENTIFIER, type CaRegistry } from '../pki/index.js';
+import { DEFAULT_CA_IDENTIFIER, serverCertificateRequestFor, type CaRegistry } from '../pki/index.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 
@@ -56,7 +56,7 @@ export class ApiServer {
     let api: ApiServer;
     if (scheme === 'https') {
       const certificate = await obtainCertificate(options);
-      api = new ApiServer(https.createServer({ ...secureOptions(certificate) }, options.handler), scheme, options);
+      api = new ApiServer(https.createServer(secureOptions(certificate), options.handler), scheme, options);
       api.certificate = certificate;
     } else {
       api = new ApiServer(http.createServer(options.handler), scheme, options);
@@ -133,13 +133,8 @@ function obtainCertificate(options: ApiServerOptions): Promise<ApiCertificate> {
 
 /** berth's own: for every name a client may reach the API by (loopback, the advertised host, the bind address). */
 async function issueCertificate({ config, cas }: ApiServerOptions): Promise<ApiCertificate> {
-  const dnsNames = new Set(['localhost']);
-  const ipAddresses = new Set(['127.0.0.1', '::1']);
-  for (const name of [config.advertiseHost, config.host]) {
-    if (isIP(name) === 0) dnsNames.add(name);
-    else if (name !== '0.0.0.0' && name !== '::') ipAddresses.add(name);
-  }
-  const issued = await cas.issueServerCertificate(DEFAULT_CA_IDENTIFIER, { commonName: config.advertiseHost, dnsNames: [...dnsNames], ipAddresses: [...ipAddresses] });
+  const reachableAs = [config.advertiseHost, config.host].filter((host) => host !== '0.0.0.0' && host !== '::');
+  const issued = await cas.issueServerCertificate(DEFAULT_CA_IDENTIFIER, serverCertificateRequestFor(config.advertiseHost, reachableAs));
   return { certPem: issued.certPem, keyPem: issued.keyPem, notAfter: issued.notAfter };
 }
 

@@ -117,6 +117,14 @@ function normalizeDnsName(name: string): string {
  * Validates a request and returns it with defaults applied and names normalized (DNS names
  * lower-cased, IPs in the form the encoder accepts, duplicates removed). Idempotent.
  */
+/** A request for a server reached by these host names or addresses, and always over loopback (localhost, 127.0.0.1, ::1). */
+export function serverCertificateRequestFor(commonName: string, hosts: readonly string[]): { commonName: string; dnsNames: string[]; ipAddresses: string[] } {
+  const dnsNames = ['localhost'];
+  const ipAddresses = ['127.0.0.1', '::1'];
+  for (const host of hosts) (isIP(host) ? ipAddresses : dnsNames).push(host);
+  return { commonName, dnsNames, ipAddresses };
+}
+
 export function normalizeServerCertificateRequest(request: ServerCertificateRequest): Required<ServerCertificateRequest> {
   if (typeof request.commonName !== 'string' || request.commonName.length === 0) {
     throw new Error('commonName must be a non-empty string');

@@ -14,6 +14,7 @@ export {
   certificateInfo,
   isExpiring,
   normalizeServerCertificateRequest,
+  serverCertificateRequestFor,
   type CertificateInfo,
   type ServerCertificateRequest,
 } from './certificates.js';
