@@ -16,6 +16,7 @@ import type { DatabaseRecord, Store } from '../store/index.js';
 import type { Logger } from '../util/logger.js';
 import type { Instances } from './instances.js';
 import type { PortAllocator } from './ports.js';
+import { Periodic } from '../util/periodic.js';
 
 export interface DrillResult {
   database: string;
@@ -36,7 +37,7 @@ export const DRILL_ID_PREFIX = 'drill-';
 export class BackupDrills {
   private queue: Promise<unknown> = Promise.resolve();
   private readonly results = new Map<string, DrillResult>();
-  private timer: NodeJS.Timeout | undefined;
+  private readonly periodic = new Periodic(() => this.drillAll(), (error) => this.logger.error('backup drills failed', { error }));
 
   constructor(
     private readonly store: Store,
@@ -47,12 +48,11 @@ export class BackupDrills {
 
   /** Drills every database with backups once per `intervalMs`. */
   start(intervalMs: number): void {
-    this.timer = setInterval(() => void this.drillAll(), intervalMs);
-    this.timer.unref();
+    this.periodic.start(intervalMs);
   }
 
   stop(): void {
-    if (this.timer) clearInterval(this.timer);
+    this.periodic.stop();
   }
 
   /** Resolves once the drills queued so far are over (their scratch servers removed). */

@@ -4,6 +4,7 @@ import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import type { Controller } from './controller.js';
 import type { Instances } from './instances.js';
+import { Periodic } from '../util/periodic.js';
 
 /**
  * For databases with backup retention: takes the first automatic backup as
@@ -12,7 +13,7 @@ import type { Instances } from './instances.js';
  * injected clock; the database stays available throughout.
  */
 export class BackupScheduler {
-  private timer: NodeJS.Timeout | undefined;
+  private readonly periodic = new Periodic(() => this.tick(), (error) => this.logger.error('backup scheduling failed', { error }));
   private readonly lastFlush = new Map<string, number>();
   private catchingUp: Promise<void> | undefined;
 
@@ -26,12 +27,11 @@ export class BackupScheduler {
   ) {}
 
   start(intervalMs: number): void {
-    this.timer = setInterval(() => void this.tick().catch((error) => this.logger.error('backup scheduling failed', { error })), intervalMs);
-    this.timer.unref();
+    this.periodic.start(intervalMs);
   }
 
   stop(): void {
-    if (this.timer) clearInterval(this.timer);
+    this.periodic.stop();
   }
 
   /** One pass over the databases; resolves when the work it queued is done. */

@@ -6,6 +6,7 @@ import type { PrimaryElection } from './ha/election.js';
 import type { Failovers } from './ha/failover.js';
 import { isHighlyAvailable } from './ha/standbys.js';
 import type { Instances } from './instances.js';
+import { Periodic } from '../util/periodic.js';
 
 /** Failed restarts in a row after which a database is reported `failed` (and can be deleted). */
 const MAX_RECOVERY_ATTEMPTS = 5;
@@ -21,8 +22,7 @@ const MAX_RECOVERY_ATTEMPTS = 5;
  */
 export class EngineWatch {
   private readonly failedRecoveries = new Map<string, number>();
-  private timer: NodeJS.Timeout | undefined;
-  private checking = false;
+  private readonly periodic = new Periodic(() => this.check('monitor'), (error) => this.logger.error('engine check failed', { error }));
 
   constructor(
     private readonly store: Store,
@@ -34,20 +34,11 @@ export class EngineWatch {
   ) {}
 
   start(intervalMs: number): void {
-    this.timer = setInterval(() => {
-      if (this.checking) return;
-      this.checking = true;
-      this.check('monitor')
-        .catch((error) => this.logger.error('engine check failed', { error }))
-        .finally(() => {
-          this.checking = false;
-        });
-    }, intervalMs);
-    this.timer.unref();
+    this.periodic.start(intervalMs);
   }
 
   stop(): void {
-    if (this.timer) clearInterval(this.timer);
+    this.periodic.stop();
   }
 
   async check(reason: 'start-up' | 'monitor'): Promise<void> {

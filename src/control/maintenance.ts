@@ -5,6 +5,7 @@ import type { DatabaseRecord, OperationRecord, Store } from '../store/index.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import type { Controller } from './controller.js';
+import { Periodic } from '../util/periodic.js';
 
 export function hasPendingMaintenance(database: DatabaseRecord): boolean {
   return Object.keys(database.pendingChanges).length > 0;
@@ -16,7 +17,7 @@ export function hasPendingMaintenance(database: DatabaseRecord): boolean {
  * (`berth maintenance run`).
  */
 export class MaintenanceScheduler {
-  private timer: NodeJS.Timeout | undefined;
+  private readonly periodic = new Periodic(() => this.tick(), (error) => this.logger.error('maintenance check failed', { error }));
 
   constructor(
     private readonly store: Store,
@@ -26,18 +27,11 @@ export class MaintenanceScheduler {
   ) {}
 
   start(intervalMs: number): void {
-    this.timer = setInterval(() => {
-      try {
-        this.tick();
-      } catch (error) {
-        this.logger.error('maintenance check failed', { error });
-      }
-    }, intervalMs);
-    this.timer.unref();
+    this.periodic.start(intervalMs);
   }
 
   stop(): void {
-    if (this.timer) clearInterval(this.timer);
+    this.periodic.stop();
   }
 
   /** Starts maintenance on every available database whose window is open now; returns their names. */

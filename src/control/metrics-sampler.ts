@@ -5,6 +5,7 @@ import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import { diskIoWeightedMs, diskUsage, treeFigures } from './host-figures.js';
 import type { Instances } from './instances.js';
+import { Periodic } from '../util/periodic.js';
 
 /** Samples are kept this long (Lightsail keeps 14 days of database metrics). */
 export const METRIC_RETENTION_SECONDS = 14 * 24 * 3600;
@@ -27,8 +28,7 @@ interface Previous {
  * SwapUsage. Rates need two samples, so they start with the second.
  */
 export class MetricsSampler {
-  private timer: NodeJS.Timeout | undefined;
-  private running = false;
+  private readonly periodic = new Periodic(() => this.sampleAll(), (error) => this.logger.error('metric sampling failed', { error }));
   private readonly previous = new Map<string, Previous>();
   private lastPrune = 0;
 
@@ -40,20 +40,11 @@ export class MetricsSampler {
   ) {}
 
   start(intervalMs: number): void {
-    this.timer = setInterval(() => {
-      if (this.running) return;
-      this.running = true;
-      this.sampleAll()
-        .catch((error) => this.logger.error('metric sampling failed', { error }))
-        .finally(() => {
-          this.running = false;
-        });
-    }, intervalMs);
-    this.timer.unref();
+    this.periodic.start(intervalMs);
   }
 
   stop(): void {
-    if (this.timer) clearInterval(this.timer);
+    this.periodic.stop();
   }
 
   async sampleAll(): Promise<void> {

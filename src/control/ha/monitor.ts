@@ -7,6 +7,7 @@ import type { Instances } from '../instances.js';
 import type { PrimaryElection } from './election.js';
 import type { Failovers } from './failover.js';
 import { isHighlyAvailable, type Standbys } from './standbys.js';
+import { Periodic } from '../../util/periodic.js';
 
 export interface MonitorSettings {
   /** How often each HA database is looked at. */
@@ -51,8 +52,7 @@ export interface ReplicationObservation {
  *   watch restarts it where it is (no acknowledged commit may be lost)
  */
 export class HighAvailabilityMonitor {
-  private timer: NodeJS.Timeout | undefined;
-  private ticking = false;
+  private readonly periodic = new Periodic(() => this.tick(), (error) => this.logger.error('high-availability check failed', { error }));
   private readonly health = new Map<string, Health>();
   /** Per database: when berth may next try to build a standby, and how long it waited last. */
   private readonly rebuildBackoff = new Map<string, { notBefore: number; waitMs: number }>();
@@ -72,20 +72,11 @@ export class HighAvailabilityMonitor {
   ) {}
 
   start(): void {
-    this.timer = setInterval(() => {
-      if (this.ticking) return;
-      this.ticking = true;
-      this.tick()
-        .catch((error) => this.logger.error('high-availability check failed', { error }))
-        .finally(() => {
-          this.ticking = false;
-        });
-    }, this.settings.intervalMs);
-    this.timer.unref();
+    this.periodic.start(this.settings.intervalMs);
   }
 
   stop(): void {
-    if (this.timer) clearInterval(this.timer);
+    this.periodic.stop();
   }
 
   /** What the monitor last saw of a database's replication, when it is highly available and watched. */
