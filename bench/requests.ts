@@ -1,7 +1,12 @@
+import { execFile } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
 import http from 'node:http';
+import https from 'node:https';
+import path from 'node:path';
+import { promisify } from 'node:util';
 import { performance } from 'node:perf_hooks';
 import { GetRelationalDatabaseCommand } from '@aws-sdk/client-lightsail';
-import type { BerthProcess } from '../test/helpers/berth-process.js';
+import { BERTH_BIN, BerthProcess } from '../test/helpers/berth-process.js';
 import { signedHeaders } from '../test/helpers/signed-request.js';
 import { createDatabase } from './databases.js';
 import { settle } from './settle.js';
@@ -39,35 +44,74 @@ function report(label: string, run: Run): void {
   );
 }
 
-/** Signed GetRelationalDatabase throughput from one client process. */
-export async function benchRequests(berth: BerthProcess, seconds: number): Promise<void> {
-  const client = berth.client();
-  await createDatabase(client, 'bench-rps');
-  await settle('rps: the new database\'s first backup');
-  const url = new URL(berth.url);
-  const body = JSON.stringify({ relationalDatabaseName: 'bench-rps' });
-  const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
-  const signedGet = async (): Promise<boolean> => {
-    const headers = await signedHeaders(
-      { accessKeyId: berth.accessKeyId, secretAccessKey: berth.secretAccessKey, region: berth.region },
-      url,
-      { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'Lightsail_20161128.GetRelationalDatabase' },
-      body,
-    );
+interface Target {
+  url: URL;
+  key: { accessKeyId: string; secretAccessKey: string; region: string };
+  agent: http.Agent;
+  send: typeof http.request;
+}
+
+function signedGetOf(target: Target, name: string): () => Promise<boolean> {
+  const body = JSON.stringify({ relationalDatabaseName: name });
+  const { url, key, agent, send } = target;
+  return async () => {
+    const headers = await signedHeaders(key, url, { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'Lightsail_20161128.GetRelationalDatabase' }, body);
     return new Promise((resolve, reject) => {
-      const request = http.request(
-        { host: url.hostname, port: url.port, method: 'POST', path: '/', headers, agent },
-        (response) => {
-          response.resume();
-          response.on('end', () => resolve(response.statusCode === 200));
-        },
-      );
+      const request = send({ host: url.hostname, port: url.port, method: 'POST', path: '/', headers, agent }, (response) => {
+        response.resume();
+        response.on('end', () => resolve(response.statusCode === 200));
+      });
       request.on('error', reject);
       request.end(body);
     });
   };
-  await drive(2, signedGet); // warm-up
-  report('signed GetRelationalDatabase (smithy signer + keep-alive http)', await drive(seconds, signedGet));
+}
+
+/** A policy like a team's: reads everywhere, changes on its own tag, a deny on passwords of others. */
+const TEAM_POLICY = JSON.stringify({
+  Version: '2012-10-17',
+  Statement: [
+    { Effect: 'Allow', Action: 'lightsail:Get*', Resource: '*' },
+    { Effect: 'Allow', Action: 'lightsail:*', Resource: '*', Condition: { StringEquals: { 'aws:ResourceTag/team': 'payments' } } },
+    { Effect: 'Deny', Action: 'lightsail:GetRelationalDatabaseMasterUserPassword', Resource: '*', Condition: { StringNotEquals: { 'aws:ResourceTag/team': 'payments' } } },
+    { Effect: 'Deny', Action: 'lightsail:DeleteRelationalDatabase', Resource: '*' },
+  ],
+});
+
+async function createPolicyUser(berth: BerthProcess): Promise<{ accessKeyId: string; secretAccessKey: string }> {
+  const file = path.join(berth.dataDir, '..', 'bench-policy.json');
+  await writeFile(file, TEAM_POLICY);
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    [BERTH_BIN, 'users', 'create', 'bench-user', '--json', '--policy-file', file, '--endpoint-url', berth.url],
+    { env: { ...process.env, BERTH_ACCESS_KEY_ID: berth.accessKeyId, BERTH_SECRET_ACCESS_KEY: berth.secretAccessKey } },
+  );
+  return JSON.parse(stdout) as { accessKeyId: string; secretAccessKey: string };
+}
+
+/**
+ * Signed GetRelationalDatabase throughput from one client process: the root
+ * key over plain HTTP (the reference), a policy-bound user, and the root key
+ * over HTTPS on a second berth, each reported with its ratio to the reference.
+ */
+export async function benchRequests(berth: BerthProcess, seconds: number): Promise<void> {
+  const client = berth.client();
+  await createDatabase(client, 'bench-rps', [{ key: 'team', value: 'payments' }]);
+  await settle('rps: the new database\'s first backup');
+  const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
+  const root = { accessKeyId: berth.accessKeyId, secretAccessKey: berth.secretAccessKey, region: berth.region };
+  const rootGet = signedGetOf({ url: new URL(berth.url), key: root, agent, send: http.request }, 'bench-rps');
+  await drive(2, rootGet); // warm-up
+  const reference = await drive(seconds, rootGet);
+  report('signed GetRelationalDatabase, root key, HTTP (smithy signer + keep-alive http)', reference);
+  const ratio = (run: Run) => `${(run.requests / reference.requests).toFixed(2)} of the root key over HTTP`;
+
+  const user = await createPolicyUser(berth);
+  const userGet = signedGetOf({ url: new URL(berth.url), key: { ...user, region: berth.region }, agent, send: http.request }, 'bench-rps');
+  await drive(1, userGet);
+  const policyRun = await drive(seconds, userGet);
+  report(`signed GetRelationalDatabase, policy-bound user (4 statements), HTTP: ${ratio(policyRun)}`, policyRun);
+
   report(
     'signed GetRelationalDatabase (@aws-sdk/client-lightsail)',
     await drive(seconds, async () => {
@@ -77,4 +121,23 @@ export async function benchRequests(berth: BerthProcess, seconds: number): Promi
   );
   agent.destroy();
   client.destroy();
+
+  const secure = await BerthProcess.start({ extraArgs: ['--tls', '--stop-databases-on-exit'] });
+  const httpsAgent = new https.Agent({ keepAlive: true, maxSockets: CONCURRENCY, ca: secure.ca });
+  try {
+    const secureClient = secure.client();
+    await createDatabase(secureClient, 'bench-rps');
+    secureClient.destroy();
+    await settle('rps: the HTTPS berth\'s first backup');
+    const secureGet = signedGetOf(
+      { url: new URL(secure.url), key: { accessKeyId: secure.accessKeyId, secretAccessKey: secure.secretAccessKey, region: secure.region }, agent: httpsAgent, send: https.request },
+      'bench-rps',
+    );
+    await drive(2, secureGet);
+    const secureRun = await drive(seconds, secureGet);
+    report(`signed GetRelationalDatabase, root key, HTTPS (keep-alive, TLS 1.3): ${ratio(secureRun)}`, secureRun);
+  } finally {
+    httpsAgent.destroy();
+    await secure.dispose();
+  }
 }

@@ -13,6 +13,9 @@ import { PostgresDriver } from './engines/postgres/postgres-driver.js';
 import { EngineRegistry } from './engines/registry.js';
 import { resolveCredentials, type ResolvedCredentials } from './gateway/credentials.js';
 import { withConsole } from './gateway/console-routes.js';
+import { AuditTrail } from './gateway/audit-trail.js';
+import { FailureThrottle } from './gateway/failure-throttle.js';
+import { Identities } from './gateway/identities.js';
 import { ApiServer } from './gateway/api-server.js';
 import { createPipeline } from './gateway/pipeline.js';
 import { BerthMetrics } from './gateway/prometheus.js';
@@ -21,6 +24,7 @@ import { requestLogFrom } from './gateway/request-log.js';
 import { SigV4Verifier } from './gateway/sigv4.js';
 import { acquireDataDirLock, type DataDirLock } from './data-dir-lock.js';
 import { CaRegistry, DEFAULT_CA_IDENTIFIER } from './pki/index.js';
+import { accessControl } from './services/access-control.js';
 import { adminHandlers } from './services/admin.js';
 import type { ServiceContext } from './services/context.js';
 import { operationHandlers } from './services/index.js';
@@ -85,6 +89,7 @@ export async function startBerth(config: BerthConfig, logger: Logger, options: S
       logger.info('backups go to the backup store', { store: offsite.description, importedSnapshots: imported });
     }
 
+    const identities = new Identities(credentials, store.users);
     const metrics = new BerthMetrics(store, { replication: control.highAvailability, backups: instances.backups, drills: control.drills });
     const context: ServiceContext = {
       store,
@@ -96,6 +101,7 @@ export async function startBerth(config: BerthConfig, logger: Logger, options: S
       ports: control.ports,
       replication: control.highAvailability,
       drills: control.drills,
+      identities,
       cas,
       clock,
       advertiseHost: config.advertiseHost,
@@ -104,7 +110,11 @@ export async function startBerth(config: BerthConfig, logger: Logger, options: S
     };
     const handle = createPipeline({
       // Signatures are checked against the wall clock: an injected clock only moves schedules.
-      verifier: new SigV4Verifier([credentials]),
+      verifier: new SigV4Verifier(identities.find),
+      keys: identities.find,
+      throttle: new FailureThrottle(),
+      authorize: accessControl(context),
+      audit: new AuditTrail(store.audit, () => clock.now().getTime() / 1000),
       accountId,
       isValidRegion: regionError,
       handlers: operationHandlers(context),

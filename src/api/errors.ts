@@ -101,6 +101,15 @@ export class SerializationException extends ApiError {
   }
 }
 
+/** awsJson front-end: too many requests (here: failed signatures) from one address or access key; the SDKs back off and retry. */
+export class ThrottlingException extends ApiError {
+  readonly type = 'ThrottlingException';
+  readonly status = 400;
+  constructor(message: string, details?: ErrorDetails) {
+    super(message, 'Throttling', 'Wait before sending the request again, and check the access key and secret it is signed with.', details);
+  }
+}
+
 /** A Lightsail operation that berth knows from the model but does not serve. */
 export function notImplemented(operation: string): InvalidInputException {
   return new InvalidInputException(

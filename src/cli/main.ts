@@ -1,9 +1,11 @@
 #!/usr/bin/env node
+import { audit } from './audit.js';
 import { ca } from './ca.js';
 import { backup } from './backup.js';
 import { maintenance } from './maintenance.js';
 import { recover } from './recover.js';
 import { serve } from './serve.js';
+import { keys, users } from './users.js';
 
 const USAGE = `Usage: berth <command> [options]
 
@@ -17,6 +19,11 @@ Commands:
                restore the newest backup into a scratch server and check it
   backup rotate-key --backup-key-file <path>
                start sealing new backups with a new key (old ones stay readable)
+  users create|list|delete|set-policy
+               users of the API, each with its own access keys and policy
+  keys create|list|delete <user>
+               a user's access keys (a second one, for rotation)
+  audit        who did what: the audit trail of the running berth
 
 Run 'berth <command> --help' for the options of a command.`;
 
@@ -33,6 +40,12 @@ async function main(argv: string[]): Promise<number> {
       return recover(rest);
     case 'backup':
       return backup(rest);
+    case 'users':
+      return users(rest);
+    case 'keys':
+      return keys(rest);
+    case 'audit':
+      return audit(rest);
     case undefined:
     case 'help':
     case '--help':

@@ -10,7 +10,7 @@ export interface ResolvedCredentials extends AccessKey {
 
 const KEY_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
 
-function randomAccessKeyId(): string {
+export function randomAccessKeyId(): string {
   const bytes = randomBytes(16);
   return 'AKBE' + Array.from(bytes, (byte) => KEY_ALPHABET[byte % KEY_ALPHABET.length]).join('');
 }

@@ -10,8 +10,13 @@ import {
 } from '../api/errors.js';
 import { isKnownOperation, readInput } from '../api/input.js';
 import { JSON_CONTENT_TYPE, toWire } from '../protocol/json.js';
+import type { AuditTrail } from './audit-trail.js';
+import type { FailureThrottle } from './failure-throttle.js';
+import type { KnownKey, Principal } from './identities.js';
 import type { RequestLog } from './request-log.js';
-import type { SigV4Verifier } from './sigv4.js';
+import { claimedAccessKeyId, type KeyLookup, type SigV4Verifier } from './sigv4.js';
+
+export type { Principal } from './identities.js';
 
 export const TARGET_PREFIX = 'Lightsail_20161128.';
 /** berth's own signed operations (pending maintenance now...), beside Lightsail's. */
@@ -19,13 +24,6 @@ export const ADMIN_TARGET_PREFIX = 'BerthAdmin_20261127.';
 export const MAX_BODY_BYTES = 1024 * 1024;
 /** An oversized body is read and dropped up to this size, so the client gets its answer; beyond, the socket is cut. */
 const MAX_DRAINED_BYTES = 64 * 1024 * 1024;
-
-/** Who signed a request: today the root key pair, which may do everything. */
-export interface Principal {
-  userName: string;
-  accessKeyId: string;
-  root: boolean;
-}
 
 export interface RequestContext {
   requestId: string;
@@ -51,8 +49,27 @@ export interface PublicResponse {
  */
 export type PublicRoute = (path: string, target: string) => Promise<PublicResponse | undefined>;
 
+/** What an authorization decision sees of a request whose signature and input have been checked. */
+export interface AuthorizationInput {
+  principal: Principal;
+  operation: string;
+  admin: boolean;
+  accountId: string;
+  region: string;
+  input: Record<string, unknown>;
+  sourceIp: string;
+  secureTransport: boolean;
+}
+
+/** Throws AccessDeniedException when the principal may not make the request. */
+export type Authorizer = (request: AuthorizationInput) => void;
+
 export interface PipelineOptions {
-  verifier: SigV4Verifier;
+  verifier: SigV4Verifier<KnownKey>;
+  keys: KeyLookup<KnownKey>;
+  throttle: FailureThrottle;
+  authorize: Authorizer;
+  audit: AuditTrail;
   accountId: string;
   isValidRegion(region: string): string | undefined;
   handlers: ReadonlyMap<string, OperationHandler>;
@@ -73,10 +90,13 @@ export interface Exchange {
   readonly requestId: string;
   readonly req: IncomingMessage;
   readonly res: ServerResponse;
+  readonly sourceIp: string;
   /** The operation's name once the target is read, '-' before. */
   operation: string;
   region?: string;
   body?: Buffer;
+  /** The key id the Authorization header names, checked or not. */
+  claimedAccessKeyId?: string;
   /** Who signed it, from the signature check onwards. */
   principal?: Principal;
   target?: Target;
@@ -121,11 +141,20 @@ const readRequestBody: Step = async (exchange) => {
   exchange.body = await readBody(exchange.req);
 };
 
-const authenticate = (verifier: SigV4Verifier): Step => async (exchange) => {
-  const { req } = exchange;
-  const identity = await verifier.verify({ method: req.method!, url: req.url ?? '/', headers: req.headers, body: exchange.body! });
-  exchange.principal = { userName: 'root', accessKeyId: identity.accessKeyId, root: true };
-  exchange.region = identity.region;
+/** The signature; an address or key id that keeps failing it is throttled before it is checked. */
+const authenticate = (verifier: SigV4Verifier<KnownKey>, keys: KeyLookup<KnownKey>, throttle: FailureThrottle): Step => async (exchange) => {
+  const { req, sourceIp } = exchange;
+  const claimed = claimedAccessKeyId(req.headers);
+  throttle.check(sourceIp, claimed, claimed !== undefined && keys(claimed) !== undefined);
+  exchange.claimedAccessKeyId = claimed;
+  try {
+    const identity = await verifier.verify({ method: req.method!, url: req.url ?? '/', headers: req.headers, body: exchange.body! });
+    exchange.principal = identity.key.principal;
+    exchange.region = identity.region;
+  } catch (error) {
+    throttle.recordFailure(sourceIp, claimed);
+    throw error;
+  }
 };
 
 const checkRegion = (isValidRegion: (region: string) => string | undefined): Step => (exchange) => {
@@ -150,6 +179,22 @@ const parseInput: Step = (exchange) => {
   exchange.input = exchange.target!.admin ? parsed : readInput(exchange.operation, parsed);
 };
 
+/** Admin operations are the root key's; everything else is as the user's policies say. */
+const authorize = (authorizer: Authorizer, accountId: string): Step => (exchange) => {
+  const { principal, target, req } = exchange;
+  if (principal!.root) return;
+  authorizer({
+    principal: principal!,
+    operation: exchange.operation,
+    admin: target!.admin,
+    accountId,
+    region: exchange.region!,
+    input: exchange.input!,
+    sourceIp: exchange.sourceIp,
+    secureTransport: 'encrypted' in req.socket && req.socket.encrypted === true,
+  });
+};
+
 const invoke = (accountId: string): Step => async (exchange) => {
   const { requestId, operation, region, principal, target, input } = exchange;
   const output = await target!.handler({ requestId, accountId, region: region!, operation, principal: principal! }, input!);
@@ -167,15 +212,16 @@ export function createPipeline(options: PipelineOptions) {
     servePublicRoutes(options.publicRoutes),
     requirePost,
     readRequestBody,
-    authenticate(options.verifier),
+    authenticate(options.verifier, options.keys, options.throttle),
     checkRegion(options.isValidRegion),
     resolveOperation(options.handlers, options.adminHandlers),
     parseInput,
+    authorize(options.authorize, options.accountId),
     invoke(options.accountId),
   ];
   return async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = process.hrtime.bigint();
-    const exchange: Exchange = { requestId: randomUUID(), req, res, operation: '-', status: 200 };
+    const exchange: Exchange = { requestId: randomUUID(), req, res, sourceIp: req.socket.remoteAddress ?? '-', operation: '-', status: 200 };
     res.setHeader('x-amzn-RequestId', exchange.requestId);
     try {
       for (const step of steps) if (await step(exchange)) break;
@@ -184,8 +230,29 @@ export function createPipeline(options: PipelineOptions) {
     } finally {
       const { requestId, operation, region, status, errorType } = exchange;
       options.log.request({ requestId, operation, region, status, errorType, durationMs: Number(process.hrtime.bigint() - started) / 1e6 });
+      audit(options, exchange);
     }
   };
+}
+
+function audit(options: PipelineOptions, exchange: Exchange): void {
+  const { requestId, operation, region, principal, target, input, sourceIp, status, errorType } = exchange;
+  try {
+    options.audit.record({
+      requestId,
+      operation,
+      resolved: target !== undefined,
+      region,
+      userName: principal?.userName,
+      accessKeyId: principal?.accessKeyId ?? exchange.claimedAccessKeyId,
+      sourceIp,
+      input,
+      status,
+      errorType,
+    });
+  } catch (error) {
+    options.log.error('could not write the audit trail', { requestId, error });
+  }
 }
 
 function answerError(exchange: Exchange, error: unknown, log: RequestLog): void {

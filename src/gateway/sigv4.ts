@@ -20,10 +20,15 @@ export interface SignedRequest {
   body: Buffer;
 }
 
-export interface VerifiedIdentity {
+export interface VerifiedIdentity<K extends AccessKey = AccessKey> {
   accessKeyId: string;
   region: string;
+  /** The accepted key the request was signed with. */
+  key: K;
 }
+
+/** Finds the accepted key of an access key id (undefined: no such key). */
+export type KeyLookup<K extends AccessKey> = (accessKeyId: string) => K | undefined;
 
 interface ParsedAuthorization {
   accessKeyId: string;
@@ -36,6 +41,8 @@ interface ParsedAuthorization {
 
 const AUTHORIZATION_PATTERN =
   /^AWS4-HMAC-SHA256\s+Credential=([^/,\s]+)\/(\d{8})\/([^/,\s]+)\/([^/,\s]+)\/aws4_request\s*,\s*SignedHeaders=([a-z0-9;\-_.]+)\s*,\s*Signature=([0-9a-f]{64})\s*$/;
+const MAX_CACHED_SIGNERS = 1024;
+const CLAIMED_KEY_PATTERN = /Credential=([^/,\s]{1,128})\//;
 const AMZ_DATE_PATTERN = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/;
 
 /** SHA-256 / HMAC-SHA-256 over node:crypto in the shape the smithy signer wants. */
@@ -67,6 +74,11 @@ function toBuffer(data: SourceData): Buffer {
 function header(headers: SignedRequest['headers'], name: string): string | undefined {
   const value = headers[name];
   return Array.isArray(value) ? value.join(',') : value;
+}
+
+/** The access key id a request says it is signed with, before anything is checked. */
+export function claimedAccessKeyId(headers: SignedRequest['headers']): string | undefined {
+  return CLAIMED_KEY_PATTERN.exec(header(headers, 'authorization') ?? '')?.[1];
 }
 
 function parseAuthorization(value: string | undefined): ParsedAuthorization {
@@ -109,15 +121,18 @@ function parseAmzDate(value: string | undefined): Date {
  * accepted secret through the smithy signer, restricted to the headers the
  * client signed, and comparing in constant time.
  */
-export class SigV4Verifier {
-  private readonly signers = new Map<string, SignatureV4>();
+export class SigV4Verifier<K extends AccessKey = AccessKey> {
+  private readonly signers = new Map<string, { secretAccessKey: string; signer: SignatureV4 }>();
+  private readonly lookup: KeyLookup<K>;
 
   constructor(
-    private readonly keys: readonly AccessKey[],
+    keys: readonly K[] | KeyLookup<K>,
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    this.lookup = typeof keys === 'function' ? keys : (accessKeyId) => keys.find((candidate) => candidate.accessKeyId === accessKeyId);
+  }
 
-  async verify(request: SignedRequest): Promise<VerifiedIdentity> {
+  async verify(request: SignedRequest): Promise<VerifiedIdentity<K>> {
     const auth = parseAuthorization(header(request.headers, 'authorization'));
     const signingDate = parseAmzDate(header(request.headers, 'x-amz-date'));
 
@@ -148,7 +163,7 @@ export class SigV4Verifier {
       );
     }
 
-    const key = this.keys.find((candidate) => candidate.accessKeyId === auth.accessKeyId);
+    const key = this.lookup(auth.accessKeyId);
     if (!key) {
       throw new AccessDeniedException('The security token included in the request is invalid: unknown access key id.', {
         code: 'InvalidClientTokenId',
@@ -173,7 +188,7 @@ export class SigV4Verifier {
         { code: 'SignatureDoesNotMatch' },
       );
     }
-    return { accessKeyId: key.accessKeyId, region: auth.region };
+    return { accessKeyId: key.accessKeyId, region: auth.region, key };
   }
 
   private async expectedSignature(
@@ -209,18 +224,20 @@ export class SigV4Verifier {
 
   private signerFor(key: AccessKey, region: string): SignatureV4 {
     const cacheKey = `${key.accessKeyId}\u0000${region}`;
-    let signer = this.signers.get(cacheKey);
-    if (!signer) {
-      signer = new SignatureV4({
-        credentials: { accessKeyId: key.accessKeyId, secretAccessKey: key.secretAccessKey },
-        region,
-        service: SIGNING_SERVICE,
-        sha256: NodeSha256,
-        uriEscapePath: true,
-        applyChecksum: false,
-      });
-      this.signers.set(cacheKey, signer);
-    }
+    const cached = this.signers.get(cacheKey);
+    // A key id whose secret changed (a deleted key created again) gets a new signer.
+    if (cached?.secretAccessKey === key.secretAccessKey) return cached.signer;
+    const signer = new SignatureV4({
+      credentials: { accessKeyId: key.accessKeyId, secretAccessKey: key.secretAccessKey },
+      region,
+      service: SIGNING_SERVICE,
+      sha256: NodeSha256,
+      uriEscapePath: true,
+      applyChecksum: false,
+    });
+    // Regions come from the request: bound what a stream of made-up ones can hold.
+    if (this.signers.size >= MAX_CACHED_SIGNERS) this.signers.clear();
+    this.signers.set(cacheKey, { secretAccessKey: key.secretAccessKey, signer });
     return signer;
   }
 }

@@ -7,6 +7,7 @@ import { requireDatabase, requireState, scopeOf, type ServiceContext } from './c
 import { getRelationalDatabaseHighAvailability } from './high-availability.js';
 import { recoverRelationalDatabases } from './recover.js';
 import { operationShape } from './shapes.js';
+import { userHandlers } from './users.js';
 
 /** berth's own operations (target prefix BerthAdmin_20261127.), signed like the rest. */
 export function runPendingMaintenance(context: ServiceContext, request: RequestContext, input: Record<string, unknown>): { operations: Operation[] } {
@@ -41,5 +42,6 @@ export function adminHandlers(context: ServiceContext): Map<string, OperationHan
     ['GetRelationalDatabaseHighAvailability', (request, input) => getRelationalDatabaseHighAvailability(context, request, input)],
     ['RecoverRelationalDatabases', (request) => recoverRelationalDatabases(context, request)],
     ['VerifyRelationalDatabaseBackup', (request, input) => verifyRelationalDatabaseBackup(context, request, input)],
+    ...userHandlers(context),
   ]);
 }

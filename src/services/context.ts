@@ -8,6 +8,7 @@ import type { MaintenanceScheduler } from '../control/maintenance.js';
 import type { PortAllocator } from '../control/ports.js';
 import type { EngineRegistry } from '../engines/registry.js';
 import { canBegin, SERVING_STATES, TRANSITIONS, type DatabaseAction } from '../domain/states.js';
+import type { Identities } from '../gateway/identities.js';
 import type { RequestContext } from '../gateway/pipeline.js';
 import type { DatabaseRecord, Scope, Store } from '../store/index.js';
 import type { Clock } from '../util/clock.js';
@@ -31,6 +32,8 @@ export interface ServiceContext {
   replication: Pick<HighAvailabilityMonitor, 'observation'>;
   /** Restore drills of automatic backups (`berth backup verify`). */
   drills: Pick<BackupDrills, 'verify'>;
+  /** The accepted keys; told when users, keys or policies change. */
+  identities: Pick<Identities, 'invalidate'>;
   clock: Clock;
   advertiseHost: string;
   pageSize: number;

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { AuditRepository } from './audit.js';
 import { AutomaticBackupRepository } from './automatic-backups.js';
 import { CertificateRepository } from './certificates.js';
 import { DatabaseSecretRepository } from './database-secrets.js';
@@ -15,12 +16,15 @@ import { SettingsRepository } from './settings.js';
 import { SnapshotRepository } from './snapshots.js';
 import { TagRepository } from './tags.js';
 import { TaskRepository } from './tasks.js';
+import { UserRepository } from './users.js';
 
 export type { Scope, DatabaseRecord } from './databases.js';
 export type { OperationRecord } from './operations.js';
 export type { InstanceRecord, InstanceRole, InstanceState } from './instances.js';
 export type { PrimaryRecord } from './primaries.js';
 export type { SnapshotRecord } from './snapshots.js';
+export type { AccessKeyRecord, StoredAccessKey, UserRecord } from './users.js';
+export type { AuditFilter, AuditRecord } from './audit.js';
 
 /** All repositories over one SQLite connection. */
 export class Store {
@@ -38,6 +42,8 @@ export class Store {
   readonly snapshots: SnapshotRepository;
   readonly automaticBackups: AutomaticBackupRepository;
   readonly metrics: MetricRepository;
+  readonly users: UserRepository;
+  readonly audit: AuditRepository;
 
   private constructor(
     readonly sqlite: Sqlite,
@@ -58,6 +64,8 @@ export class Store {
     this.snapshots = new SnapshotRepository(sqlite, box);
     this.automaticBackups = new AutomaticBackupRepository(sqlite);
     this.metrics = new MetricRepository(sqlite);
+    this.users = new UserRepository(sqlite, box, now);
+    this.audit = new AuditRepository(sqlite);
   }
 
   /** `now` returns epoch seconds. */

@@ -211,4 +211,35 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE automatic_backups ADD COLUMN instance_id TEXT;
   UPDATE automatic_backups SET instance_id = database_id;
   `,
+  `
+  -- Users of the API besides the root key: each with a policy and its own access keys.
+  CREATE TABLE users (
+    name         TEXT PRIMARY KEY,
+    policy_json  TEXT,
+    created_at   REAL NOT NULL
+  );
+  CREATE TABLE access_keys (
+    access_key_id      TEXT PRIMARY KEY,
+    user_name          TEXT NOT NULL REFERENCES users(name) ON DELETE CASCADE,
+    secret_ciphertext  TEXT NOT NULL,
+    created_at         REAL NOT NULL
+  );
+  CREATE INDEX access_keys_by_user ON access_keys (user_name);
+
+  -- Who did what: every mutating call and every refused one. Never a secret or a body.
+  CREATE TABLE audit_events (
+    seq            INTEGER PRIMARY KEY AUTOINCREMENT,
+    at             REAL NOT NULL,
+    user_name      TEXT NOT NULL,
+    access_key_id  TEXT NOT NULL,
+    source_ip      TEXT NOT NULL,
+    operation      TEXT NOT NULL,
+    resource       TEXT,
+    region         TEXT,
+    status         INTEGER NOT NULL,
+    error_type     TEXT,
+    request_id     TEXT NOT NULL
+  );
+  CREATE INDEX audit_events_by_time ON audit_events (at);
+  `,
 ];
