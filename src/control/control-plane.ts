@@ -5,6 +5,7 @@ import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import { BackupDrills } from './backup-drills.js';
 import { BackupScheduler } from './backup-scheduler.js';
+import { CertificateRenewal } from './certificate-renewal.js';
 import { Controller } from './controller.js';
 import { EngineWatch } from './engine-watch.js';
 import { StorePrimaryElection, type PrimaryElection } from './ha/election.js';
@@ -16,6 +17,9 @@ import { MaintenanceScheduler } from './maintenance.js';
 import { MetricsSampler } from './metrics-sampler.js';
 import { removeOrphans } from './orphans.js';
 import { PortAllocator } from './ports.js';
+
+/** How often server certificates are checked for renewal (they are renewed 30 days before they expire). */
+const CERTIFICATE_CHECK_INTERVAL_MS = 3_600_000;
 
 export type ControlSettings = Pick<
   BerthConfig,
@@ -42,6 +46,7 @@ export class ControlPlane {
   readonly backupScheduler: BackupScheduler;
   readonly metricsSampler: MetricsSampler;
   readonly drills: BackupDrills;
+  readonly certificateRenewal: CertificateRenewal;
 
   constructor(
     private readonly store: Store,
@@ -73,6 +78,7 @@ export class ControlPlane {
     this.metricsSampler = new MetricsSampler(store, this.instances, clock, logger);
     this.backupScheduler = new BackupScheduler(store, this.instances, this.controller, clock, logger, settings.archiveIntervalMs);
     this.drills = new BackupDrills(store, this.instances, this.ports, logger);
+    this.certificateRenewal = new CertificateRenewal(store, this.instances, this.controller, clock, logger);
   }
 
   /** After a restart: files nobody owns removed, unfinished tasks resumed, servers brought to what their databases should be. */
@@ -90,6 +96,7 @@ export class ControlPlane {
     this.backupScheduler.start(this.settings.backupCheckIntervalMs);
     this.metricsSampler.start(this.settings.metricsIntervalMs);
     this.drills.start(this.settings.backupVerifyIntervalMs);
+    this.certificateRenewal.start(CERTIFICATE_CHECK_INTERVAL_MS);
   }
 
   async close(options: { stopDatabases: boolean }): Promise<void> {
@@ -99,6 +106,7 @@ export class ControlPlane {
     this.backupScheduler.stop();
     this.metricsSampler.stop();
     this.drills.stop();
+    this.certificateRenewal.stop();
     await this.drills.settled();
     await this.controller.close();
     if (!options.stopDatabases) return;

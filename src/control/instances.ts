@@ -7,6 +7,7 @@ import type { DatabaseChanges } from '../store/databases.js';
 import type { DatabaseRecord, InstanceRecord, Store } from '../store/index.js';
 import type { Clock } from '../util/clock.js';
 import { Backups } from './backups.js';
+import { certificateDue } from './certificate-renewal.js';
 
 /** What berth needs from its certificate authorities. */
 export interface CertificateIssuer {
@@ -133,10 +134,14 @@ export class Instances {
     return this.pki.bundle();
   }
 
-  /** The certificate `instance` should serve: the stored one while it matches the database's CA. */
+  /**
+   * The certificate `instance` should serve: the stored one while it matches
+   * the database's CA and is not due for renewal (a server started after a
+   * long stop never comes up with an expired one).
+   */
   async tls(database: DatabaseRecord, instance: InstanceRecord = this.primary(database)): Promise<TlsMaterial> {
     const stored = this.store.certificates.get(instance.id);
-    if (stored && stored.caCertificateIdentifier === database.caCertificateIdentifier) {
+    if (stored && stored.caCertificateIdentifier === database.caCertificateIdentifier && !certificateDue(stored.notAfter, this.clock.now())) {
       return { certPem: stored.certificatePem, keyPem: stored.keyPem, caPem: this.caBundle(database) };
     }
     return this.issue(database, instance);

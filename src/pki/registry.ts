@@ -142,6 +142,11 @@ export class CaRegistry {
     return this.#ca(identifier).pem;
   }
 
+  /** When a CA's own certificate expires. */
+  expiresAt(identifier: string): Date {
+    return this.#ca(identifier).certificate.notAfter;
+  }
+
   /** PEM of one CA, or of every CA concatenated in identifier order (the global bundle). */
   bundle(identifier?: string): string {
     if (identifier !== undefined) return this.certificatePem(identifier);

@@ -16,6 +16,7 @@ import type { Clock } from '../util/clock.js';
 export interface CaCatalogue {
   identifiers(): string[];
   has(identifier: string): boolean;
+  expiresAt(identifier: string): Date;
 }
 
 /** Everything the API services use. Services never spawn processes themselves. */

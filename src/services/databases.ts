@@ -37,6 +37,7 @@ export function describeDatabase(context: ServiceContext, database: DatabaseReco
     address: context.advertiseHost,
     passwordPending: context.store.passwords.has(database.id, 'PENDING'),
     now: context.clock.now(),
+    caExpiresAt: context.cas.expiresAt(database.caCertificateIdentifier),
     latestRestorableTime: context.backups.restorableRange(database)?.latest,
   });
 }

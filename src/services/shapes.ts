@@ -23,6 +23,8 @@ export interface DatabaseShapeExtras {
   /** A password change is being applied (a PENDING version exists). */
   passwordPending: boolean;
   now: Date;
+  /** When the CA of the database's server certificate expires. */
+  caExpiresAt: Date;
   /** Present only while backups are retained and restorable. */
   latestRestorableTime: number | undefined;
 }
@@ -30,9 +32,21 @@ export interface DatabaseShapeExtras {
 /** Shown instead of a pending master password. */
 export const MASKED_PASSWORD = '****';
 
-function pendingMaintenanceActions(record: DatabaseRecord, now: Date): PendingMaintenanceAction[] {
+/** A CA this close to its expiry asks for a rotation to another one. */
+export const CA_EXPIRY_NOTICE_DAYS = 365;
+
+function pendingMaintenanceActions(record: DatabaseRecord, now: Date, caExpiresAt: Date): PendingMaintenanceAction[] {
   const identifier = record.pendingChanges.caCertificateIdentifier;
-  if (identifier === undefined) return [];
+  if (identifier === undefined) {
+    if (caExpiresAt.getTime() - now.getTime() > CA_EXPIRY_NOTICE_DAYS * 86_400_000) return [];
+    return [
+      {
+        action: 'ca-certificate-rotation',
+        description: `The CA ${record.caCertificateIdentifier} expires on ${caExpiresAt.toISOString()}: rotate the server certificate to another CA (UpdateRelationalDatabase caCertificateIdentifier) before then.`,
+        currentApplyDate: caExpiresAt,
+      },
+    ];
+  }
   return [
     {
       action: 'ca-certificate-rotation',
@@ -77,7 +91,7 @@ export function databaseShape(record: DatabaseRecord, extras: DatabaseShapeExtra
     publiclyAccessible: record.publiclyAccessible,
     masterEndpoint: { address: extras.address, port: record.port },
     latestRestorableTime: extras.latestRestorableTime === undefined ? undefined : date(extras.latestRestorableTime),
-    pendingMaintenanceActions: pendingMaintenanceActions(record, extras.now),
+    pendingMaintenanceActions: pendingMaintenanceActions(record, extras.now, extras.caExpiresAt),
     caCertificateIdentifier: record.caCertificateIdentifier,
   };
 }
