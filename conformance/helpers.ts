@@ -8,6 +8,9 @@ import { BerthProcess } from '../test/helpers/berth-process.js';
 
 export { BerthProcess };
 
+/** BERTH_CONFORMANCE_TLS=true runs every suite against a berth that serves HTTPS only (its CA given to each client). */
+export const CONFORMANCE_OVER_HTTPS = process.env.BERTH_CONFORMANCE_TLS === 'true';
+
 /**
  * A berth process for a conformance suite: small pages (so every list has
  * several), fast automatic-backup/archive/metrics cycles (so point-in-time
@@ -18,6 +21,7 @@ export function startConformanceBerth(pageSize = 2): Promise<BerthProcess> {
   return BerthProcess.start({
     pageSize,
     extraArgs: [
+      ...(CONFORMANCE_OVER_HTTPS ? ['--tls'] : []),
       '--public-listen-addresses', '127.0.0.2',
       '--backup-check-interval-ms', '200',
       '--archive-interval-ms', '500',
@@ -56,6 +60,8 @@ export function requestCount(berth: BerthProcess, operation: string): number {
 }
 
 export async function caBundle(berth: BerthProcess): Promise<string> {
+  // Over HTTPS the API's own CA bundle is the global bundle.
+  if (berth.ca !== undefined) return berth.ca;
   const response = await fetch(`${berth.url}/certificates/global-bundle.pem`);
   if (!response.ok) throw new Error(`GET /certificates/global-bundle.pem answered ${response.status}`);
   return response.text();
@@ -109,6 +115,7 @@ export function awsEnv(berth: BerthProcess, extra: Record<string, string> = {}):
     AWS_CONFIG_FILE: '/dev/null',
     AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
     AWS_EC2_METADATA_DISABLED: 'true',
+    ...(berth.caFile !== undefined ? { AWS_CA_BUNDLE: berth.caFile } : {}),
     ...extra,
   };
 }

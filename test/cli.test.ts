@@ -1,10 +1,12 @@
-import { stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
+import { GetRelationalDatabaseCommand, GetRelationalDatabaseMasterUserPasswordCommand, RebootRelationalDatabaseCommand } from '@aws-sdk/client-lightsail';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BERTH_BIN, BerthProcess } from './helpers/berth-process.js';
 import { execFileAsync, hasTool } from './helpers/clients.js';
 import { createDatabase } from './helpers/databases.js';
 import { serverProcesses } from './helpers/consistency.js';
+import { operationDone } from './helpers/waiters.js';
 
 describe('the berth command as a newcomer meets it', () => {
   let berth: BerthProcess;
@@ -72,6 +74,36 @@ describe('the berth command as a newcomer meets it', () => {
       expect((await serverProcesses(withStop)).has(created.arn!.split('/')[1]!)).toBe(false);
     } finally {
       await withStop.dispose();
+    }
+  });
+
+  it('rotates the secret key only while berth is stopped, and every secret still opens after it', async () => {
+    const rotate = () => execFileAsync(process.execPath, [BERTH_BIN, 'rotate-secret-key', '--data-dir', berth.dataDir]);
+    const refused = (await rotate().catch((error: unknown) => error)) as { code?: number; stderr?: string };
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/Another berth \(pid \d+\) is running with the data dir/);
+
+    const client = berth.client();
+    const { masterUserPassword } = await client.send(new GetRelationalDatabaseMasterUserPasswordCommand({ relationalDatabaseName: 'outlives' }));
+    client.destroy();
+    const keyFile = path.join(berth.dataDir, 'secret.key');
+    const before = await readFile(keyFile);
+    expect(await berth.stop()).toBe(0);
+    const { stdout } = await rotate();
+    expect(stdout).toMatch(/^sealed [1-9]\d* secrets under a new .*secret\.key\n$/);
+    expect((await readFile(keyFile)).equals(before)).toBe(false);
+
+    await berth.launch();
+    const again = berth.client();
+    try {
+      const reread = await again.send(new GetRelationalDatabaseMasterUserPasswordCommand({ relationalDatabaseName: 'outlives' }));
+      expect(reread.masterUserPassword).toBe(masterUserPassword);
+      // A reboot writes the server's key, sealed in the store, out again: it opens under the new key.
+      const { operations } = await again.send(new RebootRelationalDatabaseCommand({ relationalDatabaseName: 'outlives' }));
+      expect((await operationDone(again, operations![0]!, 120_000)).status).toBe('Succeeded');
+      expect((await again.send(new GetRelationalDatabaseCommand({ relationalDatabaseName: 'outlives' }))).relationalDatabase!.state).toBe('available');
+    } finally {
+      again.destroy();
     }
   });
 });

@@ -4,6 +4,7 @@ import { ca } from './ca.js';
 import { backup } from './backup.js';
 import { maintenance } from './maintenance.js';
 import { recover } from './recover.js';
+import { rotateSecretKey } from './rotate-secret-key.js';
 import { serve } from './serve.js';
 import { keys, users } from './users.js';
 
@@ -24,6 +25,8 @@ Commands:
   keys create|list|delete <user>
                a user's access keys (a second one, for rotation)
   audit        who did what: the audit trail of the running berth
+  rotate-secret-key
+               seal the store's secrets under a new secret.key (berth stopped)
 
 Run 'berth <command> --help' for the options of a command.`;
 
@@ -46,6 +49,8 @@ async function main(argv: string[]): Promise<number> {
       return keys(rest);
     case 'audit':
       return audit(rest);
+    case 'rotate-secret-key':
+      return rotateSecretKey(rest);
     case undefined:
     case 'help':
     case '--help':

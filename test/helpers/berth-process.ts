@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomInt } from 'node:crypto';
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
@@ -35,6 +35,8 @@ export class BerthProcess {
   url = '';
   /** With HTTPS: what `berth ca bundle` prints, which the API's certificate chains to. */
   ca: string | undefined;
+  /** The same bundle as a file, for clients that take a path (AWS_CA_BUNDLE, Terraform's custom_ca_bundle). */
+  caFile: string | undefined;
   output = '';
   /** What the processes before the last restart printed. */
   earlierOutput = '';
@@ -98,6 +100,7 @@ export class BerthProcess {
       AWS_DEFAULT_REGION: this.region,
       AWS_CONFIG_FILE: '/dev/null',
       AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
+      ...(this.caFile !== undefined ? { AWS_CA_BUNDLE: this.caFile } : {}),
     };
   }
 
@@ -153,6 +156,11 @@ export class BerthProcess {
       });
     });
     this.ca = this.url.startsWith('https:') ? (await execFileAsync(process.execPath, [BERTH_BIN, 'ca', 'bundle', '--data-dir', this.dataDir])).stdout : undefined;
+    this.caFile = undefined;
+    if (this.ca !== undefined) {
+      this.caFile = path.join(this.rootDir, 'api-ca-bundle.pem');
+      await writeFile(this.caFile, this.ca);
+    }
   }
 
   /** SIGTERM and wait for a clean exit. */

@@ -72,11 +72,13 @@ export class TerraformWorkspace {
   static async create(
     name: string,
     mirror: string,
-    berth: Pick<BerthProcess, 'url' | 'accessKeyId' | 'secretAccessKey'>,
+    berth: Pick<BerthProcess, 'url' | 'accessKeyId' | 'secretAccessKey' | 'caFile'>,
     masterPassword: string,
     configRoot: string = CONFIG_DIR,
   ): Promise<TerraformWorkspace> {
-    const variables = { endpoint: berth.url, access_key: berth.accessKeyId, secret_key: berth.secretAccessKey, master_password: masterPassword };
+    const variables: Record<string, string> = { endpoint: berth.url, access_key: berth.accessKeyId, secret_key: berth.secretAccessKey, master_password: masterPassword };
+    // Over HTTPS, the provider trusts berth's CA through custom_ca_bundle (the configurations take it as ca_bundle).
+    if (berth.caFile !== undefined) variables.ca_bundle = berth.caFile;
     const dir = await mkdtemp(path.join(os.tmpdir(), `${TEST_DIR_PREFIX}tf-`));
     await cp(path.join(configRoot, name), dir, { recursive: true });
     const cliConfig = (await readFile(CLI_CONFIG, 'utf8')).replace('/opt/tf-plugins', mirror);

@@ -12,6 +12,11 @@ terraform {
 }
 
 variable "endpoint" { type = string }
+# berth's CA bundle when the endpoint is HTTPS (null: the system's trust store).
+variable "ca_bundle" {
+  type    = string
+  default = null
+}
 variable "access_key" { type = string }
 variable "secret_key" {
   type      = string
@@ -29,6 +34,7 @@ provider "aws" {
   skip_credentials_validation = true
   skip_requesting_account_id  = true
   skip_metadata_api_check     = true
+  custom_ca_bundle            = var.ca_bundle
   endpoints {
     lightsail = var.endpoint
   }
