@@ -10,7 +10,7 @@ import { BERTH_BIN, BerthProcess } from '../test/helpers/berth-process.js';
 import { signedHeaders } from '../test/helpers/signed-request.js';
 import { createDatabase } from './databases.js';
 import { settle } from './settle.js';
-import { percentile } from './stats.js';
+import { median, percentile } from './stats.js';
 
 const CONCURRENCY = 16;
 
@@ -89,10 +89,26 @@ async function createPolicyUser(berth: BerthProcess): Promise<{ accessKeyId: str
   return JSON.parse(stdout) as { accessKeyId: string; secretAccessKey: string };
 }
 
+const ROUNDS = 3;
+
+/** Median req/s over rounds of each variant, run alternately so that drift of the machine hits them alike. */
+async function alternate(seconds: number, variants: Record<string, () => Promise<boolean>>): Promise<Record<string, number>> {
+  const rates: Record<string, number[]> = {};
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const [name, once] of Object.entries(variants)) {
+      const run = await drive(seconds, once);
+      report(`${name}, round ${round + 1}`, run);
+      (rates[name] ??= []).push(run.requests / run.seconds);
+    }
+  }
+  return Object.fromEntries(Object.entries(rates).map(([name, values]) => [name, median(values)]));
+}
+
 /**
  * Signed GetRelationalDatabase throughput from one client process: the root
- * key over plain HTTP (the reference), a policy-bound user, and the root key
- * over HTTPS on a second berth, each reported with its ratio to the reference.
+ * key over plain HTTP (the reference) against a policy-bound user, then
+ * plain HTTP against HTTPS (a second berth), each pair alternated for three
+ * rounds and reported as medians and their ratio.
  */
 export async function benchRequests(berth: BerthProcess, seconds: number): Promise<void> {
   const client = berth.client();
@@ -101,16 +117,15 @@ export async function benchRequests(berth: BerthProcess, seconds: number): Promi
   const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
   const root = { accessKeyId: berth.accessKeyId, secretAccessKey: berth.secretAccessKey, region: berth.region };
   const rootGet = signedGetOf({ url: new URL(berth.url), key: root, agent, send: http.request }, 'bench-rps');
-  await drive(2, rootGet); // warm-up
-  const reference = await drive(seconds, rootGet);
-  report('signed GetRelationalDatabase, root key, HTTP (smithy signer + keep-alive http)', reference);
-  const ratio = (run: Run) => `${(run.requests / reference.requests).toFixed(2)} of the root key over HTTP`;
-
   const user = await createPolicyUser(berth);
   const userGet = signedGetOf({ url: new URL(berth.url), key: { ...user, region: berth.region }, agent, send: http.request }, 'bench-rps');
-  await drive(1, userGet);
-  const policyRun = await drive(seconds, userGet);
-  report(`signed GetRelationalDatabase, policy-bound user (4 statements), HTTP: ${ratio(policyRun)}`, policyRun);
+  await drive(2, rootGet); // warm-up
+  await drive(2, userGet);
+  const policy = await alternate(seconds, { 'root key, HTTP': rootGet, 'policy-bound user (4 statements), HTTP': userGet });
+  console.log(
+    `signed GetRelationalDatabase medians: root key ${policy['root key, HTTP']!.toFixed(0)} req/s, policy-bound user ` +
+      `${policy['policy-bound user (4 statements), HTTP']!.toFixed(0)} req/s: ${(policy['policy-bound user (4 statements), HTTP']! / policy['root key, HTTP']!).toFixed(2)} of the root key`,
+  );
 
   report(
     'signed GetRelationalDatabase (@aws-sdk/client-lightsail)',
@@ -119,7 +134,6 @@ export async function benchRequests(berth: BerthProcess, seconds: number): Promi
       return relationalDatabase?.name === 'bench-rps';
     }),
   );
-  agent.destroy();
   client.destroy();
 
   const secure = await BerthProcess.start({ extraArgs: ['--tls', '--stop-databases-on-exit'] });
@@ -134,9 +148,13 @@ export async function benchRequests(berth: BerthProcess, seconds: number): Promi
       'bench-rps',
     );
     await drive(2, secureGet);
-    const secureRun = await drive(seconds, secureGet);
-    report(`signed GetRelationalDatabase, root key, HTTPS (keep-alive, TLS 1.3): ${ratio(secureRun)}`, secureRun);
+    const transport = await alternate(seconds, { 'root key, HTTP': rootGet, 'root key, HTTPS (keep-alive, TLS 1.3)': secureGet });
+    console.log(
+      `signed GetRelationalDatabase medians: HTTP ${transport['root key, HTTP']!.toFixed(0)} req/s, HTTPS ` +
+        `${transport['root key, HTTPS (keep-alive, TLS 1.3)']!.toFixed(0)} req/s: ${(transport['root key, HTTPS (keep-alive, TLS 1.3)']! / transport['root key, HTTP']!).toFixed(2)} of plain HTTP`,
+    );
   } finally {
+    agent.destroy();
     httpsAgent.destroy();
     await secure.dispose();
   }

@@ -19,7 +19,31 @@ export function openStore(file: string): Sqlite {
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');
   migrate(db);
+  cachePreparedStatements(db);
   return db;
+}
+
+/** Distinct SQL texts kept prepared; berth's are a few dozen, so this bound only stops a runaway. */
+const MAX_CACHED_STATEMENTS = 512;
+
+/**
+ * The repositories prepare their SQL where they use it; preparing is a
+ * good part of a simple query's cost, so each connection keeps what it has
+ * prepared, by SQL text. (No repository changes a statement's mode with
+ * pluck/raw/expand, which a shared statement would carry to the next user.)
+ */
+function cachePreparedStatements(db: Sqlite): void {
+  const prepare = db.prepare.bind(db);
+  const statements = new Map<string, Database.Statement>();
+  db.prepare = ((source: string) => {
+    let statement = statements.get(source);
+    if (!statement) {
+      if (statements.size >= MAX_CACHED_STATEMENTS) statements.clear();
+      statement = prepare(source);
+      statements.set(source, statement);
+    }
+    return statement;
+  }) as Sqlite['prepare'];
 }
 
 function migrate(db: Sqlite): void {
