@@ -14,7 +14,7 @@ import { EngineRegistry } from './engines/registry.js';
 import { resolveCredentials, type ResolvedCredentials } from './gateway/credentials.js';
 import { withConsole } from './gateway/console-routes.js';
 import { AuditTrail } from './gateway/audit-trail.js';
-import { FailureThrottle } from './gateway/failure-throttle.js';
+import { DEFAULT_FAILURE_THROTTLE, FailureThrottle } from './gateway/failure-throttle.js';
 import { Identities } from './gateway/identities.js';
 import { ApiServer } from './gateway/api-server.js';
 import { createPipeline } from './gateway/pipeline.js';
@@ -112,7 +112,7 @@ export async function startBerth(config: BerthConfig, logger: Logger, options: S
       // Signatures are checked against the wall clock: an injected clock only moves schedules.
       verifier: new SigV4Verifier(identities.find),
       keys: identities.find,
-      throttle: new FailureThrottle(),
+      throttle: new FailureThrottle({ ...DEFAULT_FAILURE_THROTTLE, burst: config.signatureFailureBurst }),
       authorize: accessControl(context),
       audit: new AuditTrail(store.audit, () => clock.now().getTime() / 1000),
       accountId,

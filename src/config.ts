@@ -196,6 +196,13 @@ export const SERVE_OPTIONS = {
     default: '1024',
     parse: integer(1024, 1, 1024 * 1024),
   },
+  signatureFailureBurst: {
+    flag: 'signature-failure-burst',
+    value: '<n>',
+    help: 'failed signatures one address may send (for one key id, or for unknown ones) before it is throttled; one more is allowed each second',
+    default: '10',
+    parse: integer(10, 1, 1_000_000),
+  },
   backupVerifyIntervalMs: {
     flag: 'backup-verify-interval-ms',
     value: '<n>',

@@ -414,7 +414,7 @@ describe('brute force', () => {
       guessedCodes.push(String(guess.json.__type === 'ThrottlingException' ? guess.json.__type : guess.json.code));
       goodStatuses.push((await call(alice, 'GetRegions', {})).status);
     }
-    // Ten guesses are checked (and refused), then the key id and the address are throttled (1 guess back per second;
+    // Ten guesses are checked (and refused), then the address is throttled for unknown key ids (1 guess back per second;
     // the address may have spent a little of its budget earlier in this file).
     const firstThrottled = guessedCodes.indexOf('ThrottlingException');
     expect(firstThrottled).toBeGreaterThanOrEqual(8);
@@ -424,7 +424,7 @@ describe('brute force', () => {
     // A good key from the same address goes on, never throttled.
     expect(goodStatuses).toEqual(Array(30).fill(200));
 
-    // Guessing the secret of a known key id throttles that key id.
+    // Guessing the secret of a known key id throttles that key id from this address.
     const wrongTypes: string[] = [];
     for (let i = 0; i < 15; i++) wrongTypes.push(String((await call(wrongSecret, 'GetRegions', {})).json.__type));
     expect(wrongTypes.slice(0, 10)).toEqual(Array(10).fill('AccessDeniedException'));

@@ -9,6 +9,8 @@ export interface FailureThrottleOptions {
 
 export const DEFAULT_FAILURE_THROTTLE: FailureThrottleOptions = { burst: 10, refillPerSecond: 1 };
 
+const pairOf = (sourceIp: string, accessKeyId: string) => `key:${sourceIp}\u0000${accessKeyId}`;
+
 /** Beyond this many tracked sources, the ones that have earned back their whole burst are forgotten. */
 const MAX_TRACKED = 10_000;
 
@@ -19,10 +21,12 @@ interface Bucket {
 
 /**
  * Slows down guessing: each failed signature takes a token from the bucket
- * of its source address and of the access key id it claimed. Once a bucket
- * is empty, requests for that key id are refused before any signature is
- * checked, and so are requests from that address unless they carry a key
- * berth knows (so a good key on a shared address goes on at full speed).
+ * of its source address and from that of the address and the access key id
+ * it claimed. Once a bucket is empty, requests from that address for that
+ * key id are refused before any signature is checked, and so are requests
+ * from that address with key ids berth does not know. Other addresses, and
+ * other known keys on the same address, go on at full speed: nobody can lock
+ * a key out from elsewhere by sending bad signatures for its id.
  */
 export class FailureThrottle {
   private readonly buckets = new Map<string, Bucket>();
@@ -34,15 +38,15 @@ export class FailureThrottle {
 
   /** Throws ThrottlingException when the request must wait. */
   check(sourceIp: string, accessKeyId: string | undefined, knownKey: boolean): void {
-    if (accessKeyId !== undefined && this.exhausted(`key:${accessKeyId}`)) {
-      throw this.refusal(`access key ${accessKeyId.slice(0, 128)}`);
+    if (accessKeyId !== undefined && this.exhausted(pairOf(sourceIp, accessKeyId))) {
+      throw this.refusal(`access key ${accessKeyId.slice(0, 128)} from ${sourceIp}`);
     }
     if (!knownKey && this.exhausted(`ip:${sourceIp}`)) throw this.refusal(`address ${sourceIp}`);
   }
 
   recordFailure(sourceIp: string, accessKeyId: string | undefined): void {
     this.take(`ip:${sourceIp}`);
-    if (accessKeyId !== undefined) this.take(`key:${accessKeyId}`);
+    if (accessKeyId !== undefined) this.take(pairOf(sourceIp, accessKeyId));
   }
 
   private refusal(what: string): ThrottlingException {

@@ -100,7 +100,6 @@ export class BerthProcess {
       AWS_DEFAULT_REGION: this.region,
       AWS_CONFIG_FILE: '/dev/null',
       AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
-      ...(this.caFile !== undefined ? { AWS_CA_BUNDLE: this.caFile } : {}),
     };
   }
 
