@@ -10,9 +10,14 @@ export interface ResolvedCredentials extends AccessKey {
 
 const KEY_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
 
-export function randomAccessKeyId(): string {
+function randomAccessKeyId(): string {
   const bytes = randomBytes(16);
   return 'AKBE' + Array.from(bytes, (byte) => KEY_ALPHABET[byte % KEY_ALPHABET.length]).join('');
+}
+
+/** A new key pair: the root key's at first start, and every user's. */
+export function randomAccessKey(): AccessKey {
+  return { accessKeyId: randomAccessKeyId(), secretAccessKey: randomBytes(30).toString('base64') };
 }
 
 /**
@@ -33,7 +38,7 @@ export async function resolveCredentials(dataDir: string, env: NodeJS.ProcessEnv
     const parsed = JSON.parse(stored.toString('utf8')) as AccessKey;
     return { accessKeyId: parsed.accessKeyId, secretAccessKey: parsed.secretAccessKey, source: 'data-dir' };
   }
-  const generated: AccessKey = { accessKeyId: randomAccessKeyId(), secretAccessKey: randomBytes(30).toString('base64') };
+  const generated = randomAccessKey();
   await writeFileAtomic(file, JSON.stringify(generated, null, 2) + '\n', 0o600);
   return { ...generated, source: 'generated' };
 }

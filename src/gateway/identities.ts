@@ -43,10 +43,6 @@ export class Identities {
     return known ?? undefined;
   };
 
-  isRootKey(accessKeyId: string): boolean {
-    return accessKeyId === this.root.accessKeyId;
-  }
-
   /** Call after any change to users, keys or policies. */
   invalidate(): void {
     this.cache.clear();

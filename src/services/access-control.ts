@@ -50,17 +50,16 @@ const tagList = (value: unknown) => (Array.isArray(value) ? (value as Array<{ ke
 
 export function accessControl(context: ServiceContext): Authorizer {
   const tagsOf = (id: string) => Object.fromEntries(context.store.tags.list(id).map((tag) => [tag.key, tag.value ?? '']));
-  const database = (scope: Scope, name: string | undefined): Resource => {
-    const found = name === undefined ? undefined : context.store.databases.findByName(scope, name);
-    return found ? { arn: found.arn, tags: tagsOf(found.id) } : { arn: arnOf(scope, 'RelationalDatabase') };
-  };
-  const snapshot = (scope: Scope, name: string | undefined): Resource => {
-    const found = name === undefined ? undefined : context.store.snapshots.findByName(scope, name);
-    return found ? { arn: found.arn, tags: tagsOf(found.id) } : { arn: arnOf(scope, 'RelationalDatabaseSnapshot') };
-  };
+  const resourceOf = (found: { id: string; arn: string } | undefined, scope: Scope, type: 'RelationalDatabase' | 'RelationalDatabaseSnapshot'): Resource =>
+    found ? { arn: found.arn, tags: tagsOf(found.id) } : { arn: arnOf(scope, type) };
+  const findDatabase = (scope: Scope, name: string | undefined) => (name === undefined ? undefined : context.store.databases.findByName(scope, name));
+  const database = (scope: Scope, name: string | undefined): Resource => resourceOf(findDatabase(scope, name), scope, 'RelationalDatabase');
+  const snapshot = (scope: Scope, name: string | undefined): Resource =>
+    resourceOf(name === undefined ? undefined : context.store.snapshots.findByName(scope, name), scope, 'RelationalDatabaseSnapshot');
+  /** A database of that name, else a snapshot (as TagResource finds its resource), looked up once. */
   const anyResource = (scope: Scope, name: string | undefined): Resource => {
-    const found = name === undefined ? undefined : context.store.databases.findByName(scope, name);
-    return found ? database(scope, name) : snapshot(scope, name);
+    const found = findDatabase(scope, name);
+    return found ? resourceOf(found, scope, 'RelationalDatabase') : snapshot(scope, name);
   };
 
   const targetOf = (operation: string, scope: Scope, input: Input): AccessTarget => {

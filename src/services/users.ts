@@ -2,9 +2,8 @@
  * berth's admin operations for users, their access keys and policies, and
  * the audit trail. The pipeline lets only the root key call them.
  */
-import { randomBytes } from 'node:crypto';
 import { InvalidInputException, NotFoundException } from '../api/errors.js';
-import { randomAccessKeyId } from '../gateway/credentials.js';
+import { randomAccessKey } from '../gateway/credentials.js';
 import { ROOT_USER_NAME } from '../gateway/identities.js';
 import type { OperationHandler } from '../gateway/pipeline.js';
 import { parsePolicy, PolicyError } from '../iam/index.js';
@@ -51,8 +50,8 @@ function requireUser(context: ServiceContext, name: string): UserRecord {
 }
 
 function newKey(context: ServiceContext, userName: string) {
-  const secretAccessKey = randomBytes(30).toString('base64');
-  const record = context.store.users.addKey(userName, randomAccessKeyId(), secretAccessKey);
+  const { accessKeyId, secretAccessKey } = randomAccessKey();
+  const record = context.store.users.addKey(userName, accessKeyId, secretAccessKey);
   return { userName, accessKeyId: record.accessKeyId, secretAccessKey, createdAt: new Date(record.createdAt * 1000) };
 }
 
