@@ -16,7 +16,7 @@ import { describeWhenAvailable } from '../src/engines/conformance/prerequisites.
 import { BerthProcess } from './helpers/berth-process.js';
 import { eventMessages } from './helpers/databases.js';
 import { createHighlyAvailable } from './helpers/failover-rounds.js';
-import { highAvailability, instancesOf, LedgerWriter, openSession, roleInstance, serverPid } from './helpers/ha.js';
+import { highAvailability, instancesOf, LedgerWriter, openSession, roleInstance, serverPid, storeDiagnostics } from './helpers/ha.js';
 import { engineAvailable, type TestEngine } from './helpers/sql.js';
 import { until } from './helpers/waiters.js';
 
@@ -51,9 +51,11 @@ for (const engine of ['postgres', 'mysql'] as const) {
       ({ ca } = await createHighlyAvailable(berth, engine, name, { password: PASSWORD }));
     });
 
-    afterEach((context) => {
-      // A failover that goes wrong is explained by what berth said, not by the assertion alone.
-      if (context.task.result?.state === 'fail') console.error(`berth's last lines:\n${berth.lastLines(80)}`);
+    afterEach(async (context) => {
+      // A failover that goes wrong is explained by what berth said and what its store holds, not by the assertion alone.
+      if (context.task.result?.state !== 'fail') return;
+      console.error(`berth's last lines:\n${berth.lastLines(150)}`);
+      console.error(`berth's store for ${name}:\n${await storeDiagnostics(berth, engine, name)}`);
     });
 
     afterAll(async () => {
@@ -168,7 +170,15 @@ for (const engine of ['postgres', 'mysql'] as const) {
           await berth.restart({ hard: true });
           client.destroy();
           client = berth.client();
-          await until('the database to be available again', async () => ((await describe()).state === 'available' ? true : undefined), 90_000, 50);
+          // The states it went through go into the message: stuck in `rebooting` and `failed` are different bugs.
+          const seen: Array<{ state: string; afterKillMs: number }> = [];
+          await until('the database to be available again', async () => {
+            const state = (await describe()).state ?? 'unknown';
+            if (seen.at(-1)?.state !== state) seen.push({ state, afterKillMs: Date.now() - killedAt });
+            return state === 'available' ? true : undefined;
+          }, 90_000, 50).catch((error: Error) => {
+            throw new Error(`${error.message} (${delayMs} ms into a failover; states since the kill: ${seen.map((s) => `${s.state} at +${s.afterKillMs} ms`).join(', ') || 'no answer'})`);
+          });
           await writer.firstCommitAfter(killedAt, 60_000);
           const live = instancesOf(berth, name).filter((instance) => instance.state !== 'fenced');
           expect(live.filter((instance) => instance.role === 'primary'), `primaries after a kill -9 of berth ${delayMs} ms into a failover`).toHaveLength(1);

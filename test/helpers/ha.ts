@@ -57,6 +57,50 @@ export function instancesOf(berth: BerthProcess, name: string): InstanceRow[] {
   }
 }
 
+/**
+ * What berth's store says of a database, for a failure message (read-only):
+ * its state, the primary record, every instance with whether its server
+ * runs, the tasks still pending and the last events. A failover that went
+ * wrong is explained by these more than by the assertion that caught it.
+ */
+export async function storeDiagnostics(berth: BerthProcess, engine: TestEngine, name: string, eventCount = 25): Promise<string> {
+  let db: Database.Database;
+  try {
+    db = new Database(path.join(berth.dataDir, 'berth.db'), { readonly: true, fileMustExist: true });
+  } catch (error) {
+    return `(the store could not be read: ${String(error)})`;
+  }
+  try {
+    const database = db.prepare('SELECT id, state FROM databases WHERE name = ?').get(name) as { id: string; state: string } | undefined;
+    if (!database) return `(no database ${name} in the store)`;
+    const primary = db.prepare('SELECT instance_id, generation, synchronous_standby_id FROM primaries WHERE database_id = ?').get(database.id);
+    const tasks = db.prepare('SELECT seq, kind, payload FROM tasks WHERE database_id = ? ORDER BY seq').all(database.id);
+    const events = (db.prepare('SELECT created_at, message FROM events WHERE database_id = ? ORDER BY seq DESC LIMIT ?').all(database.id, eventCount) as Array<{ created_at: number; message: string }>).reverse();
+    const instances = await Promise.all(
+      instancesOf(berth, name).map(async (instance) => {
+        const pid = await serverPid(berth, engine, instance.id);
+        let alive = false;
+        try {
+          if (pid !== undefined) alive = process.kill(pid, 0);
+        } catch {
+          alive = false;
+        }
+        return { ...instance, pid, alive };
+      }),
+    );
+    return [
+      `state: ${database.state}`,
+      `primary record: ${JSON.stringify(primary)}`,
+      `instances: ${JSON.stringify(instances)}`,
+      `pending tasks: ${JSON.stringify(tasks)}`,
+      'last events:',
+      ...events.map((event) => `  ${new Date(event.created_at * 1000).toISOString()} ${event.message}`),
+    ].join('\n');
+  } finally {
+    db.close();
+  }
+}
+
 /** The pid of the server an instance runs (from the engine's pid file), or undefined. */
 export async function serverPid(berth: BerthProcess, engine: TestEngine, instanceId: string): Promise<number | undefined> {
   const dataDir = path.join(berth.dataDir, 'databases', instanceId);

@@ -7,8 +7,15 @@ import type { Controller } from '../controller.js';
 import type { Instances } from '../instances.js';
 import type { PrimaryElection } from './election.js';
 
-/** Attempts of one failover before the database is reported failed. */
-const MAX_ATTEMPTS = 5;
+/**
+ * How long a failover keeps trying before the database is reported failed
+ * (and at least this many attempts). A promoted server that is slow to start
+ * or to take its first write on a loaded host is worth waiting for: giving up
+ * leaves the database failed until an operator restores it.
+ */
+const ATTEMPT_BUDGET_MS = 60_000;
+const MIN_ATTEMPTS = 5;
+const MAX_BACKOFF_MS = 3_000;
 
 const REASONS: Record<FailoverReason, string> = {
   'primary-exited': 'the primary server exited',
@@ -107,7 +114,7 @@ export class Failovers {
         const reason = this.instances.redactPaths(error instanceof Error ? error.message : String(error));
         this.logger.error('failover attempt failed', { database: database?.name, attempt, error });
         if (!database) return;
-        if (attempt >= MAX_ATTEMPTS) {
+        if (attempt >= MIN_ATTEMPTS && Date.now() - started >= ATTEMPT_BUDGET_MS) {
           this.store.transaction(() => {
             this.store.databases.update(database.id, { state: TRANSITIONS.failover.onFailure.notRunning });
             this.store.events.record(database, `Failover failed after ${attempt} attempts: ${reason}; restore the database from a snapshot or a point in time`, ['failure', 'availability']);
@@ -116,7 +123,7 @@ export class Failovers {
           return;
         }
         this.store.events.record(database, `Failover attempt ${attempt} failed: ${reason}; trying again`, ['failure']);
-        await sleep(250 * attempt);
+        await sleep(Math.min(MAX_BACKOFF_MS, 250 * attempt));
       }
     }
   }
