@@ -1,22 +1,22 @@
-// Actions on databases, each behind a confirmation: create, stop, start,
-// reboot, rotate CA, snapshot, delete. Errors go to the 'action' slot.
+// Actions on a database as a whole, each behind a confirmation: create,
+// stop, start, reboot, delete; and `run`, which every tab's action uses.
+// Errors go to the 'action' slot.
 
 import { checkbox, confirmDialog, field } from './dialog.js';
 import { h } from './dom.js';
 import { clearError, notify, reportError } from './messages.js';
 
-/** The CAs berth runs (README: TLS). */
-export const CA_IDENTIFIERS = ['rds-ca-rsa2048-g1', 'rds-ca-rsa4096-g1', 'rds-ca-ecc384-g1'];
-
-function stamp() {
+/** A name stamp for new snapshots and restores: 20260102-030405. */
+export function stamp() {
   return new Date().toISOString().replace(/\.\d+Z$/, '').replace(/[-:]/g, '').replace('T', '-');
 }
 
-/** Runs one call, reports its outcome, then refreshes the page's data. */
-async function run(context, label, operation, input) {
+/** Runs one call, reports its outcome, then refreshes the page's data; resolves the output, or undefined when it failed. */
+export async function run(context, label, operation, input) {
   clearError('action');
+  let output;
   try {
-    const output = await context.client.call(operation, input);
+    output = await context.client.call(operation, input);
     const operations = output.operations ?? (output.operation ? [output.operation] : []);
     const first = operations[0];
     notify(first ? `${label}: ${first.operationType ?? operation} ${first.status ?? ''} (operation ${first.id ?? '?'})` : `${label}: done`);
@@ -24,37 +24,20 @@ async function run(context, label, operation, input) {
     reportError('action', `${label} failed (${operation})`, error);
   }
   await context.refresh();
+  return output;
 }
 
-async function simple(context, db, verb, operation, explanation) {
-  const ok = await confirmDialog({ title: `${verb} ${db.name}?`, body: h('p', {}, explanation), confirmLabel: verb });
-  if (ok) await run(context, `${verb} ${db.name}`, operation, { relationalDatabaseName: db.name });
+/** Confirms, then runs: `body` explains what happens. */
+export async function confirmThenRun(context, { title, body, confirmLabel, danger, validate, label, operation, input }) {
+  const ok = await confirmDialog({ title, body, confirmLabel, danger, validate });
+  if (!ok) return undefined;
+  return run(context, label ?? title.replace(/\?$/, ''), operation, typeof input === 'function' ? input() : input);
 }
 
-async function rotateCa(context, db) {
-  const choices = CA_IDENTIFIERS.map((id) => [id, id === db.caCertificateIdentifier ? `${id} (current)` : id]);
-  const ca = field('New CA certificate identifier', {}, choices);
-  ca.control.value = CA_IDENTIFIERS.find((id) => id !== db.caCertificateIdentifier) ?? CA_IDENTIFIERS[0];
-  const ok = await confirmDialog({
-    title: `Rotate the CA of ${db.name}?`,
-    body: [h('p', {}, 'berth issues a new server certificate under this CA now (applyImmediately) and the engine reloads it; clients must trust the new CA bundle.'), ca.node],
-    confirmLabel: 'Rotate now',
-  });
-  if (!ok) return;
-  await run(context, `Rotate CA of ${db.name}`, 'UpdateRelationalDatabase', {
-    relationalDatabaseName: db.name,
-    caCertificateIdentifier: ca.control.value,
-    applyImmediately: true,
-  });
-}
-
-async function snapshot(context, db) {
-  const name = field('Snapshot name', { required: true, value: `${db.name}-${stamp()}` });
-  const ok = await confirmDialog({ title: `Snapshot ${db.name}?`, body: [h('p', {}, 'A consistent online copy; the database shows backing-up meanwhile.'), name.node], confirmLabel: 'Take snapshot' });
-  if (!ok) return;
-  await run(context, `Snapshot of ${db.name}`, 'CreateRelationalDatabaseSnapshot', {
-    relationalDatabaseName: db.name,
-    relationalDatabaseSnapshotName: name.control.value.trim(),
+function simple(context, db, verb, operation, explanation) {
+  return confirmThenRun(context, {
+    title: `${verb} ${db.name}?`, body: h('p', {}, explanation), confirmLabel: verb,
+    label: `${verb} ${db.name}`, operation, input: { relationalDatabaseName: db.name },
   });
 }
 
@@ -88,8 +71,6 @@ export function actionBar(context, db) {
     button('Stop', () => simple(context, db, 'Stop', 'StopRelationalDatabase', 'The engine stops; the data stays.')),
     button('Start', () => simple(context, db, 'Start', 'StartRelationalDatabase', 'The engine starts again.')),
     button('Reboot', () => simple(context, db, 'Reboot', 'RebootRelationalDatabase', 'The engine restarts; open connections are cut.')),
-    button('Rotate CA…', () => rotateCa(context, db)),
-    button('Snapshot…', () => snapshot(context, db)),
     button('Delete…', () => remove(context, db), 'danger'),
   );
 }
@@ -123,21 +104,37 @@ export async function createDatabase(context) {
   if (active.some((b) => b.bundleId === 'micro_2_0')) bundle.control.value = 'micro_2_0';
   const dbName = field('Master database name', { required: true, value: 'app' });
   const user = field('Master username', { required: true, value: 'appadmin' });
+  const tags = field('Tags (key=value, separated by commas; optional)', { placeholder: 'team=payments, env=test' });
 
   const ok = await confirmDialog({
     title: 'Create a database',
     body: [
-      name.node, blueprint.node, bundle.node, dbName.node, user.node,
+      name.node, blueprint.node, bundle.node, dbName.node, user.node, tags.node,
       h('p', { className: 'muted' }, 'berth generates the master password; read it with get-relational-database-master-user-password.'),
     ],
     confirmLabel: 'Create',
+    validate: () => parseTags(tags.control.value).problem,
   });
   if (!ok) return;
+  const tagList = parseTags(tags.control.value).tags;
   await run(context, `Create ${name.control.value.trim()}`, 'CreateRelationalDatabase', {
     relationalDatabaseName: name.control.value.trim(),
     relationalDatabaseBlueprintId: blueprint.control.value,
     relationalDatabaseBundleId: bundle.control.value,
     masterDatabaseName: dbName.control.value.trim(),
     masterUsername: user.control.value.trim(),
+    ...(tagList.length > 0 ? { tags: tagList } : {}),
   });
+}
+
+/** "team=payments, env" → [{key:'team', value:'payments'}, {key:'env'}], or a problem to show. */
+export function parseTags(text) {
+  const tags = [];
+  for (const part of text.split(',').map((item) => item.trim()).filter(Boolean)) {
+    const at = part.indexOf('=');
+    const key = (at === -1 ? part : part.slice(0, at)).trim();
+    if (!key) return { tags: [], problem: `The tag "${part}" has no key: write key=value.` };
+    tags.push(at === -1 ? { key } : { key, value: part.slice(at + 1).trim() });
+  }
+  return { tags };
 }

@@ -1,11 +1,11 @@
 // The console's entry point: sign-in / forget, the refresh loop, selection.
 
-import { actionBar, createDatabase } from './actions.js';
+import { createDatabase } from './actions.js';
 import { createClient } from './api.js';
 import { fetchDatabases, renderDatabases } from './databases.js';
-import { fetchDetails, renderDetails } from './details.js';
+import { closeDetails, renderDetails } from './details.js';
 import { byId, clear } from './dom.js';
-import { clearAllErrors, clearError, reportError } from './messages.js';
+import { clearAllErrors, clearError, isDenied, reportError } from './messages.js';
 import { forgetKeys, loadKeys, saveKeys } from './session.js';
 
 const REFRESH_MS = 5000;
@@ -13,6 +13,9 @@ const REFRESH_MS = 5000;
 const state = {
   client: undefined,
   selected: undefined,
+  /** The last list answered, and the selected database's record in it. */
+  databases: [],
+  record: undefined,
   timer: undefined,
   /** Bumped by "Forget keys": answers to calls made before are dropped. */
   generation: 0,
@@ -23,6 +26,9 @@ const state = {
 const context = {
   get client() {
     return state.client;
+  },
+  get db() {
+    return state.record;
   },
   refresh: () => refresh(),
 };
@@ -40,23 +46,21 @@ async function loadAndRender() {
   }
   if (generation !== state.generation) return;
   clearError('refresh');
-  const selected = databases.find((db) => db.name === state.selected);
+  state.databases = databases;
+  showDatabases();
+  byId('refreshed').textContent = `updated ${new Date().toLocaleTimeString()} · every ${REFRESH_MS / 1000} s`;
+}
+
+/** The list as the filters show it, and the selected database's details. */
+function showDatabases() {
+  const selected = state.databases.find((db) => db.name === state.selected);
+  state.record = selected;
   if (!selected) {
     state.selected = undefined;
-    clear(byId('details')).hidden = true;
-    clearError('details');
+    closeDetails(byId('details'));
   }
-  renderDatabases(databases, state.selected, select);
-  byId('refreshed').textContent = `updated ${new Date().toLocaleTimeString()} · every ${REFRESH_MS / 1000} s`;
-  if (!selected) return;
-  try {
-    const details = await fetchDetails(client, selected.name, selected.relationalDatabaseBundleId);
-    if (generation !== state.generation || state.selected !== selected.name) return;
-    clearError('details');
-    renderDetails(byId('details'), selected, details, actionBar(context, selected), location.origin);
-  } catch (error) {
-    if (generation === state.generation) reportError('details', `Could not load the details of ${selected.name}`, error);
-  }
+  renderDatabases(state.databases, state.selected, select);
+  if (selected) renderDetails(byId('details'), selected, context);
 }
 
 /** Refreshes run one after another; an automatic one is skipped while another waits. */
@@ -71,6 +75,7 @@ function refresh({ automatic = false } = {}) {
 
 function select(name) {
   state.selected = name;
+  showDatabases();
   void refresh();
 }
 
@@ -92,8 +97,10 @@ function forget() {
   state.timer = undefined;
   state.client = undefined;
   state.selected = undefined;
+  state.databases = [];
+  state.record = undefined;
   clear(byId('databases').querySelector('tbody'));
-  clear(byId('details')).hidden = true;
+  closeDetails(byId('details'));
   byId('main').hidden = true;
   byId('forget').hidden = true;
   byId('who').textContent = '';
@@ -119,8 +126,11 @@ async function signIn(event) {
     // One signed call proves the keys before they are kept.
     await createClient(keys).call('GetRelationalDatabases', {});
   } catch (error) {
-    reportError('signin', 'Sign-in failed', error);
-    return;
+    // A refusal by the user's policy proves the keys as well as an answer does.
+    if (!isDenied(error)) {
+      reportError('signin', 'Sign-in failed', error);
+      return;
+    }
   }
   saveKeys(keys);
   form.reset();
@@ -137,6 +147,7 @@ function main() {
   byId('signin-form').addEventListener('submit', (event) => void signIn(event));
   byId('forget').addEventListener('click', forget);
   byId('create-open').addEventListener('click', () => void createDatabase(context));
+  for (const id of ['filter-engine', 'filter-state', 'filter-tag']) byId(id).addEventListener('input', showDatabases);
   const keys = loadKeys();
   if (keys) start(keys);
   else showSignIn();

@@ -1,168 +1,119 @@
-// One database's details: summary, how to connect (CA bundle, psql /
-// mariadb with full verification), the standby of an HA database, events,
-// operations and snapshots.
+// One database's details: its name, state and badges, the actions on the
+// whole database, and the tabs (as Lightsail's console has them). A tab is
+// { id, label, shows?(db), open(panel, context) → view }, where a view may
+// have update(db), called at every refresh, and close().
 
-import { formatTime, h, shellWord, table } from './dom.js';
-import { endpointText, pendingMaintenanceText } from './databases.js';
+import { actionBar } from './actions.js';
+import { badgeNodes } from './databases.js';
+import { h } from './dom.js';
+import { backupsTab } from './tab-backups.js';
+import { connectTab } from './tab-connect.js';
+import { haTab } from './tab-ha.js';
+import { historyTab } from './tab-history.js';
+import { logsTab } from './tab-logs.js';
+import { metricsTab } from './tab-metrics.js';
+import { parametersTab } from './tab-parameters.js';
+import { settingsTab } from './tab-settings.js';
+import { tagsTab } from './tab-tags.js';
 
-export const HIGH_AVAILABILITY_OPERATION = 'BerthAdmin_20261127.GetRelationalDatabaseHighAvailability';
+export const TABS = [connectTab, metricsTab, backupsTab, logsTab, parametersTab, settingsTab, tagsTab, historyTab, haTab];
 
-/** Is the bundle one with a standby (`micro_ha_2_0`...)? */
-export function isHighlyAvailableBundle(bundleId) {
-  return typeof bundleId === 'string' && bundleId.includes('_ha_');
+const shown = {
+  name: undefined,
+  tabId: connectTab.id,
+  view: undefined,
+  header: undefined,
+};
+
+function headerOf(db) {
+  return h('div', { className: 'bar' },
+    h('h2', { id: 'details-title' }, db.name),
+    h('span', { className: `state state-${String(db.state ?? '').replace(/[^a-z-]/g, '')}` }, db.state ?? '—'),
+    badgeNodes(db));
 }
 
-/** Events of the last day, its operations (newest page), its snapshots and, for an HA bundle, its standby. */
-export async function fetchDetails(client, name, bundleId) {
-  const [events, operationsPage, snapshots, highAvailability] = await Promise.all([
-    client.all('GetRelationalDatabaseEvents', { relationalDatabaseName: name, durationInMinutes: 1440 }, 'relationalDatabaseEvents'),
-    client.call('GetOperationsForResource', { resourceName: name }),
-    client.all('GetRelationalDatabaseSnapshots', {}, 'relationalDatabaseSnapshots'),
-    isHighlyAvailableBundle(bundleId)
-      ? client.call(HIGH_AVAILABILITY_OPERATION, { relationalDatabaseName: name }).then((answer) => answer.highAvailability)
-      : undefined,
-  ]);
-  return {
-    highAvailability,
-    events: [...events].reverse(),
-    operations: operationsPage.operations ?? [],
-    moreOperations: Boolean(operationsPage.nextPageToken),
-    snapshots: snapshots.filter((snapshot) => snapshot.fromRelationalDatabaseName === name),
-  };
-}
-
-export function caBundlePath(identifier) {
-  return `/certificates/${encodeURIComponent(identifier)}.pem`;
-}
-
-/** The shell lines that fetch the CA bundle and connect with full certificate verification. */
-export function connectCommands(db, origin) {
-  const ca = db.caCertificateIdentifier;
-  const endpoint = db.masterEndpoint ?? {};
-  if (!ca || !endpoint.address) return [];
-  const file = `${ca}.pem`;
-  const fetchLine = `curl -fsS -o ${shellWord(file)} ${shellWord(new URL(caBundlePath(ca), origin).href)}`;
-  if (db.engine === 'mysql') {
-    return [
-      fetchLine,
-      ['mariadb', '--protocol=TCP', `--host=${endpoint.address}`, `--port=${endpoint.port}`, `--user=${db.masterUsername ?? ''}`, '-p',
-        '--ssl', `--ssl-ca=${file}`, '--ssl-verify-server-cert', db.masterDatabaseName ?? ''].map(shellWord).join(' '),
-    ];
+function closeView() {
+  try {
+    shown.view?.close?.();
+  } finally {
+    shown.view = undefined;
   }
-  const conninfo = [
-    `host=${endpoint.address}`,
-    `port=${endpoint.port}`,
-    'sslmode=verify-full',
-    `sslrootcert=${file}`,
-    `user=${db.masterUsername ?? ''}`,
-    `dbname=${db.masterDatabaseName ?? ''}`,
-  ].join(' ');
-  return [fetchLine, `psql ${shellWord(conninfo)}`];
 }
 
-function summary(db) {
-  const rows = [
-    ['State', db.state],
-    ['Engine', `${db.engine ?? ''} ${db.engineVersion ?? ''}`.trim()],
-    ['Blueprint / bundle', `${db.relationalDatabaseBlueprintId ?? '—'} / ${db.relationalDatabaseBundleId ?? '—'}`],
-    ['Endpoint', endpointText(db)],
-    ['Master database / user', `${db.masterDatabaseName ?? '—'} / ${db.masterUsername ?? '—'}`],
-    ['Availability zone', db.location?.availabilityZone],
-    ['Publicly accessible', db.publiclyAccessible === undefined ? undefined : String(db.publiclyAccessible)],
-    ['Backup retention', db.backupRetentionEnabled === undefined ? undefined : String(db.backupRetentionEnabled)],
-    ['Latest restorable time', db.latestRestorableTime ? formatTime(db.latestRestorableTime) : undefined],
-    ['Backup window', db.preferredBackupWindow],
-    ['Maintenance window', db.preferredMaintenanceWindow],
-    ['Pending maintenance', pendingMaintenanceText(db)],
-    ['Created', formatTime(db.createdAt)],
-  ];
-  return h('dl', { className: 'summary' }, rows.map(([label, value]) => [h('dt', {}, label), h('dd', {}, value ?? '—')]));
+/** Opens one tab: the old view is closed, the panel emptied and handed to the tab. */
+function openTab(section, context, tab) {
+  closeView();
+  shown.tabId = tab.id;
+  for (const button of section.querySelectorAll('[role="tab"]')) {
+    const selected = button.dataset.tab === tab.id;
+    button.ariaSelected = String(selected);
+    button.tabIndex = selected ? 0 : -1;
+  }
+  const panel = section.querySelector('[role="tabpanel"]');
+  panel.replaceChildren();
+  panel.setAttribute('aria-labelledby', `tab-${tab.id}`);
+  panel.dataset.tab = tab.id;
+  shown.view = tab.open(panel, context);
 }
 
-function connection(db, origin) {
-  const ca = db.caCertificateIdentifier;
-  const commands = connectCommands(db, origin);
-  return h(
-    'div',
-    {},
-    h('h3', {}, 'Connect'),
-    ca
-      ? h('p', {}, 'CA bundle: ', h('a', { href: caBundlePath(ca), download: `${ca}.pem` }, `${ca}.pem`))
-      : h('p', { className: 'muted' }, 'No CA certificate identifier yet.'),
-    commands.length > 0
-      ? [
-          h('pre', { className: 'command' }, commands.join('\n')),
-          h('p', { className: 'muted' }, 'The master password is generated by berth unless given at creation: ',
-            h('code', {}, 'aws lightsail get-relational-database-master-user-password'), '.'),
-        ]
-      : h('p', { className: 'muted' }, 'No endpoint yet.'),
-  );
+function tabList(section, context, tabs) {
+  const list = h('div', { className: 'tabs', role: 'tablist', ariaLabel: 'Database details' });
+  for (const tab of tabs) {
+    list.append(h('button', {
+      type: 'button',
+      role: 'tab',
+      id: `tab-${tab.id}`,
+      dataset: { tab: tab.id },
+      onclick: () => openTab(section, context, tab),
+    }, tab.label));
+    list.lastChild.setAttribute('aria-controls', 'tab-panel');
+  }
+  // Arrow keys move between tabs (the WAI-ARIA tabs pattern: one tab stop, automatic activation).
+  list.addEventListener('keydown', (event) => {
+    const buttons = [...list.querySelectorAll('[role="tab"]')];
+    const at = buttons.indexOf(document.activeElement);
+    if (at === -1) return;
+    const next = { ArrowRight: at + 1, ArrowLeft: at - 1, Home: 0, End: buttons.length - 1 }[event.key];
+    if (next === undefined) return;
+    event.preventDefault();
+    const target = buttons[(next + buttons.length) % buttons.length];
+    target.focus();
+    target.click();
+  });
+  return list;
 }
 
-/** Rows of the HA view: where the primary runs, the standby's state, whether commits wait for it, its lag. */
-export function highAvailabilityRows(view) {
-  const standby = view.standby;
-  const lag = standby?.lagBytes === undefined ? undefined
-    : `${standby.lagBytes} bytes${standby.lagSeconds === undefined ? '' : `, ${standby.lagSeconds.toFixed(1)} s`}`;
-  return [
-    ['Primary zone', `${view.primary?.availabilityZone ?? '—'} (${view.primary?.state ?? '—'})`],
-    ['Standby zone', standby ? `${standby.availabilityZone} (${standby.state})` : 'none'],
-    ['Commits', standby?.synchronous ? 'synchronous: acknowledged once the standby has them' : 'asynchronous (degraded): the primary commits alone'],
-    ['Replication lag', lag],
-    ['Last failover', view.failovers?.length ? `${formatTime(view.failovers.at(-1).at)}: ${view.failovers.at(-1).message}` : 'none'],
-  ];
-}
-
-function highAvailability(view) {
-  if (!view) return [];
-  return [
-    h('h3', {}, 'High availability'),
-    h('dl', { className: 'summary' }, highAvailabilityRows(view).map(([label, value]) => [h('dt', {}, label), h('dd', {}, value ?? '—')])),
-  ];
-}
-
-/** The whole details section; `actions` is the node with the action buttons. */
-export function renderDetails(section, db, details, actions, origin) {
+/**
+ * Shows `db` in the details section. The same database as before keeps its
+ * tab and view (the view is told of the new record); another one is built anew.
+ * context: { client, refresh, db } (context.db is always the latest record).
+ */
+export function renderDetails(section, db, context) {
+  const tabs = TABS.filter((tab) => tab.shows?.(db) ?? true);
+  if (shown.name === db.name && section.querySelector('[role="tabpanel"]')) {
+    const header = headerOf(db);
+    shown.header.replaceWith(header);
+    shown.header = header;
+    shown.view?.update?.(db);
+    return;
+  }
+  closeView();
+  shown.name = db.name;
+  shown.header = headerOf(db);
   section.replaceChildren(
-    h('div', { className: 'bar' }, h('h2', {}, db.name)),
-    actions,
-    h('div', { className: 'columns' }, summary(db), connection(db, origin)),
-    ...highAvailability(details.highAvailability),
-    h('h3', {}, 'Events (last 24 hours, newest first)'),
-    table(
-      [
-        ['Time', (event) => formatTime(event.createdAt)],
-        ['Categories', (event) => (event.eventCategories ?? []).join(', ')],
-        ['Message', (event) => event.message],
-      ],
-      details.events,
-      'No events in the last 24 hours.',
-    ),
-    h('h3', {}, details.moreOperations ? 'Operations (newest page)' : 'Operations'),
-    table(
-      [
-        ['Created', (op) => formatTime(op.createdAt)],
-        ['Type', (op) => op.operationType],
-        ['Status', (op) => op.status],
-        ['Changed', (op) => formatTime(op.statusChangedAt)],
-        ['Details', (op) => [op.operationDetails, op.errorCode, op.errorDetails].filter(Boolean).join(' — ')],
-        ['Id', (op) => h('code', {}, op.id ?? '')],
-      ],
-      details.operations,
-      'No operations.',
-    ),
-    h('h3', {}, 'Snapshots'),
-    table(
-      [
-        ['Name', (snapshot) => snapshot.name],
-        ['State', (snapshot) => snapshot.state],
-        ['Engine', (snapshot) => `${snapshot.engine ?? ''} ${snapshot.engineVersion ?? ''}`.trim()],
-        ['Size (GB)', (snapshot) => snapshot.sizeInGb],
-        ['Created', (snapshot) => formatTime(snapshot.createdAt)],
-      ],
-      details.snapshots,
-      'No snapshots of this database.',
-    ),
+    shown.header,
+    actionBar(context, db),
+    tabList(section, context, tabs),
+    h('div', { role: 'tabpanel', id: 'tab-panel', className: 'panel', tabIndex: 0 }),
   );
   section.hidden = false;
+  openTab(section, context, tabs.find((tab) => tab.id === shown.tabId) ?? tabs[0]);
+}
+
+/** The details are hidden (nothing selected, or signed out). */
+export function closeDetails(section) {
+  closeView();
+  shown.name = undefined;
+  section.replaceChildren();
+  section.hidden = true;
 }

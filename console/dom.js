@@ -44,12 +44,12 @@ export function formatTime(epochSeconds) {
 /** A table with a header row and one row per item; columns: [label, item => value or Node]. */
 export function table(columns, items, emptyText) {
   if (items.length === 0) return h('p', { className: 'muted' }, emptyText);
-  return h(
+  return scroller(h(
     'table',
     {},
-    h('thead', {}, h('tr', {}, columns.map(([label]) => h('th', {}, label)))),
+    h('thead', {}, h('tr', {}, columns.map(([label]) => h('th', { scope: 'col' }, label)))),
     h('tbody', {}, items.map((item) => h('tr', {}, columns.map(([, value]) => h('td', {}, cell(value(item))))))),
-  );
+  ));
 }
 
 function cell(value) {
@@ -61,4 +61,39 @@ function cell(value) {
 export function shellWord(value) {
   const text = String(value);
   return /^[A-Za-z0-9_.:\/=@%+,-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`;
+}
+
+const SVG_NS = 'http://www.w3.org/2000/svg';
+
+/** An SVG element with attributes (set as attributes: no style, nothing parsed). */
+export function svg(tag, attributes = {}, ...children) {
+  const node = document.createElementNS(SVG_NS, tag);
+  for (const [name, value] of Object.entries(attributes)) {
+    if (value !== undefined && value !== null) node.setAttribute(name, String(value));
+  }
+  append(node, children);
+  return node;
+}
+
+/** A horizontally scrolling frame, so that wide tables never widen the page (phones). */
+export function scroller(...children) {
+  return h('div', { className: 'scroll', tabIndex: 0 }, ...children);
+}
+
+/** A definition list of [label, value] rows. */
+export function summaryList(rows) {
+  return h('dl', { className: 'summary' }, rows.map(([label, value]) => [h('dt', {}, label), h('dd', {}, value ?? '—')]));
+}
+
+/** Bytes → "12.3 MiB". */
+export function formatBytes(bytes) {
+  if (typeof bytes !== 'number' || !Number.isFinite(bytes)) return '—';
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let value = Math.abs(bytes);
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  return `${bytes < 0 ? '-' : ''}${value >= 100 || unit === 0 ? Math.round(value) : value.toFixed(1)} ${units[unit]}`;
 }

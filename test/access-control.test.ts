@@ -327,6 +327,28 @@ describe('users and keys', () => {
     }
   });
 
+  it('lets a policy grant berth\'s read-only views of a database (berth:Get*) by its tags, and no other admin operation', async () => {
+    const policy = {
+      Version: '2012-10-17',
+      Statement: [
+        { Effect: 'Allow', Action: 'berth:Get*', Resource: '*', Condition: { StringEquals: { 'aws:ResourceTag/team': 'payments' } } },
+        { Effect: 'Allow', Action: 'berth:RunPendingMaintenance', Resource: '*' },
+      ],
+    };
+    await admin('PutUserPolicy', { userName: 'carol', policyDocument: JSON.stringify(policy) });
+    for (const operation of ['GetRelationalDatabaseBackups', 'GetRelationalDatabaseHighAvailability', 'GetRelationalDatabasePendingParameters']) {
+      const allowed = await call(carol, operation, { relationalDatabaseName: 'pay-db' }, true);
+      expect(allowed.status, `${operation}: ${allowed.text}`).toBe(200);
+      const denied = await expectDenied(carol, operation, { relationalDatabaseName: 'other-db' }, true);
+      expect(denied.json.message).toContain(`berth:${operation} on resource: arn:aws:lightsail:us-east-1:`);
+    }
+    const backups = (await call(carol, 'GetRelationalDatabaseBackups', { relationalDatabaseName: 'pay-db' }, true)).json.backups as { backupRetentionEnabled: boolean; automaticBackups: unknown[] };
+    expect(backups.backupRetentionEnabled).toBe(true);
+    expect(backups.automaticBackups.length).toBeGreaterThan(0);
+    const maintenance = await expectDenied(carol, 'RunPendingMaintenance', { relationalDatabaseName: 'pay-db' }, true);
+    expect(maintenance.json.message).toContain('admin operations of berth are for the root key only');
+  });
+
   it('refuses a malformed policy when it is set, saying what is wrong, and changes nothing', async () => {
     const before = storeState();
     const response = await call(ROOT, 'CreateUser', { userName: 'dave', policyDocument: '{"Version":"2012-10-17","Statement":[{"Effect":"allow","Action":"*","Resource":"*"}]}' }, true);

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -31,13 +32,36 @@ export const CONSOLE_FILES: ReadonlyMap<string, string> = new Map([
   ['app.js', JS],
   ['actions.js', JS],
   ['api.js', JS],
+  ['charts.js', JS],
   ['databases.js', JS],
   ['details.js', JS],
   ['dialog.js', JS],
   ['dom.js', JS],
   ['messages.js', JS],
+  ['panel.js', JS],
   ['session.js', JS],
   ['sigv4.js', JS],
+  ['tab-backups.js', JS],
+  ['tab-connect.js', JS],
+  ['tab-ha.js', JS],
+  ['tab-history.js', JS],
+  ['tab-logs.js', JS],
+  ['tab-metrics.js', JS],
+  ['tab-parameters.js', JS],
+  ['tab-settings.js', JS],
+  ['tab-tags.js', JS],
+]);
+
+const resolvePackageFile = createRequire(import.meta.url).resolve;
+
+/**
+ * Files of npm packages the console uses, under /console/vendor/: served
+ * from the installed package, so that nothing is fetched from elsewhere and
+ * `npm ci` is the only way they change.
+ */
+export const VENDOR_FILES: ReadonlyMap<string, { contentType: string; file: () => string }> = new Map([
+  ['vendor/uPlot.esm.js', { contentType: JS, file: () => resolvePackageFile('uplot/dist/uPlot.esm.js') }],
+  ['vendor/uPlot.min.css', { contentType: CSS, file: () => resolvePackageFile('uplot/dist/uPlot.min.css') }],
 ]);
 
 /**
@@ -83,15 +107,21 @@ export function consoleRoutes(dir: string | undefined = findConsoleDir()): Publi
     if (!underConsole(pathname) && !(raw !== undefined && underConsole(raw))) return undefined;
     if (raw === undefined) return NOT_FOUND();
     const name = raw === CONSOLE_PREFIX || raw === `${CONSOLE_PREFIX}/` ? 'index.html' : raw.slice(CONSOLE_PREFIX.length + 1);
+    const vendor = VENDOR_FILES.get(name);
+    if (vendor) return serveFile(vendor.contentType, vendor.file);
     const contentType = CONSOLE_FILES.get(name);
     if (!contentType) return NOT_FOUND();
     if (!dir) return answer(404, 'text/plain; charset=utf-8', 'The console is not installed: its console/ folder was not found beside berth.\n');
-    try {
-      return answer(200, contentType, await readFile(path.join(dir, name), 'utf8'));
-    } catch {
-      return NOT_FOUND();
-    }
+    return serveFile(contentType, () => path.join(dir, name));
   };
+}
+
+async function serveFile(contentType: string, file: () => string): Promise<PublicResponse> {
+  try {
+    return answer(200, contentType, await readFile(file(), 'utf8'));
+  } catch {
+    return NOT_FOUND();
+  }
 }
 
 /** The console's routes first, then `next` (the other public routes). */

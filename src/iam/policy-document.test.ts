@@ -195,10 +195,10 @@ describe('parsePolicy refuses', () => {
   });
   it('actions of other services, without a service, or with bad characters', () => {
     expect(refusal(policyWith({ ...ALLOW_ALL, Action: 's3:GetObject' }))).toBe(
-      'Statement.Action "s3:GetObject" names the service "s3"; only lightsail: actions are known here.',
+      'Statement.Action "s3:GetObject" names the service "s3"; only lightsail: and berth: actions are known here.',
     );
     expect(refusal(policyWith({ ...ALLOW_ALL, Action: ['lightsail:Get*', '*:Get*'] }))).toBe(
-      'Statement.Action[1] "*:Get*" names the service "*"; only lightsail: actions are known here.',
+      'Statement.Action[1] "*:Get*" names the service "*"; only lightsail: and berth: actions are known here.',
     );
     expect(refusal(policyWith({ ...ALLOW_ALL, Action: 'GetInstances' }))).toBe(
       'Statement.Action "GetInstances" must be "*" or "lightsail:<ActionName>".',

@@ -195,13 +195,16 @@ function parsePatternList(raw: unknown, path: string, check: (value: string, pat
   });
 }
 
+/** lightsail: the Lightsail API; berth: berth's own read-only views of a database (the console's). */
+const SERVICES = new Set(['lightsail', 'berth']);
+
 function checkAction(action: string, path: string): string {
   if (action === '*') return action;
   const colon = action.indexOf(':');
   if (colon < 0) throw new PolicyError(`${path} ${quote(action)} must be "*" or "lightsail:<ActionName>".`);
   const service = action.slice(0, colon);
-  if (service.toLowerCase() !== 'lightsail') {
-    throw new PolicyError(`${path} ${quote(action)} names the service ${quote(service)}; only lightsail: actions are known here.`);
+  if (!SERVICES.has(service.toLowerCase())) {
+    throw new PolicyError(`${path} ${quote(action)} names the service ${quote(service)}; only lightsail: and berth: actions are known here.`);
   }
   const name = action.slice(colon + 1);
   if (!ACTION_NAME.test(name)) {

@@ -43,6 +43,16 @@ const ON_DATABASE = new Set([
   'GetRelationalDatabaseParameters',
 ]);
 const ON_SNAPSHOT = new Set(['GetRelationalDatabaseSnapshot', 'DeleteRelationalDatabaseSnapshot']);
+/**
+ * berth's own read-only views of one database (the console's HA, backups and
+ * parameters tabs): a policy may allow them as `berth:<Operation>` on the
+ * database, by its tags. Every other admin operation is the root key's.
+ */
+export const USER_ADMIN_READS: ReadonlySet<string> = new Set([
+  'GetRelationalDatabaseHighAvailability',
+  'GetRelationalDatabaseBackups',
+  'GetRelationalDatabasePendingParameters',
+]);
 
 type Input = Record<string, unknown>;
 const text = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
@@ -63,7 +73,7 @@ export function accessControl(context: ServiceContext): Authorizer {
   };
 
   const targetOf = (operation: string, scope: Scope, input: Input): AccessTarget => {
-    if (ON_DATABASE.has(operation)) return { resource: database(scope, text(input.relationalDatabaseName)), withResourceTags: true };
+    if (ON_DATABASE.has(operation) || USER_ADMIN_READS.has(operation)) return { resource: database(scope, text(input.relationalDatabaseName)), withResourceTags: true };
     if (ON_SNAPSHOT.has(operation)) return { resource: snapshot(scope, text(input.relationalDatabaseSnapshotName)), withResourceTags: true };
     switch (operation) {
       case 'CreateRelationalDatabase':
@@ -95,7 +105,7 @@ export function accessControl(context: ServiceContext): Authorizer {
     const { principal, operation, accountId, region } = request;
     const action = request.admin ? `berth:${operation}` : `lightsail:${operation}`;
     const scope = { accountId, region };
-    if (request.admin) {
+    if (request.admin && !USER_ADMIN_READS.has(operation)) {
       throw denial(accountId, principal.userName, action, '*', 'because the admin operations of berth are for the root key only');
     }
     const target = targetOf(operation, scope, request.input);

@@ -4,7 +4,9 @@ import { hasPendingMaintenance } from '../control/maintenance.js';
 import { validateResourceName } from '../domain/index.js';
 import type { OperationHandler, RequestContext } from '../gateway/pipeline.js';
 import { requireDatabase, requireState, scopeOf, type ServiceContext } from './context.js';
+import { getRelationalDatabaseBackups } from './backup-view.js';
 import { getRelationalDatabaseHighAvailability } from './high-availability.js';
+import { getRelationalDatabasePendingParameters } from './parameters.js';
 import { recoverRelationalDatabases } from './recover.js';
 import { operationShape } from './shapes.js';
 import { userHandlers } from './users.js';
@@ -40,6 +42,8 @@ export function adminHandlers(context: ServiceContext): Map<string, OperationHan
   return new Map<string, OperationHandler>([
     ['RunPendingMaintenance', (request, input) => runPendingMaintenance(context, request, input)],
     ['GetRelationalDatabaseHighAvailability', (request, input) => getRelationalDatabaseHighAvailability(context, request, input)],
+    ['GetRelationalDatabaseBackups', (request, input) => getRelationalDatabaseBackups(context, request, input)],
+    ['GetRelationalDatabasePendingParameters', (request, input) => getRelationalDatabasePendingParameters(context, request, input)],
     ['RecoverRelationalDatabases', (request) => recoverRelationalDatabases(context, request)],
     ['VerifyRelationalDatabaseBackup', (request, input) => verifyRelationalDatabaseBackup(context, request, input)],
     ...userHandlers(context),

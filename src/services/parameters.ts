@@ -5,6 +5,7 @@ import type {
   UpdateRelationalDatabaseParametersRequest,
 } from '@aws-sdk/client-lightsail';
 import { InvalidInputException } from '../api/errors.js';
+import { validateResourceName } from '../domain/index.js';
 import { EngineInputError, type EngineParameter, type ParameterChange } from '../engines/observability.js';
 import type { RequestContext } from '../gateway/pipeline.js';
 import { requireDatabase, requireServing, requireState, scopeOf, type ServiceContext } from './context.js';
@@ -105,4 +106,18 @@ export async function updateRelationalDatabaseParameters(
     });
   });
   return { operations: [operationShape(operation)] };
+}
+
+/**
+ * The parameters changed with pending-reboot that the running server has not
+ * taken yet (BerthAdmin_20261127.GetRelationalDatabasePendingParameters): the
+ * console marks them until the reboot.
+ */
+export async function getRelationalDatabasePendingParameters(context: ServiceContext, request: RequestContext, input: Record<string, unknown>) {
+  const name = validateResourceName(input.relationalDatabaseName, 'relationalDatabaseName');
+  const database = requireDatabase(context, scopeOf(request), name);
+  if (database.parameterApplyStatus !== 'pending-reboot') return { pendingParameterNames: [] };
+  requireServing(database, 'read the pending parameters of');
+  const { engine, spec } = observe(context, database);
+  return { pendingParameterNames: await engine.pendingRebootParameters(spec) };
 }
