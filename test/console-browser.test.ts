@@ -13,6 +13,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from 'vitest';
 import { createClient, type Client } from '../console/api.js';
 import { describeWhenAvailable } from '../src/engines/conformance/prerequisites.js';
 import { BerthProcess } from './helpers/berth-process.js';
+import { openSession } from './helpers/ha.js';
 import { chromiumMissing, keepScreenshot, launchBrowser, seriousAccessibilityViolations, watchedPage, type WatchedPage } from './helpers/browser.js';
 import { until } from './helpers/waiters.js';
 
@@ -163,6 +164,23 @@ describeWhenAvailable('the console in a real browser', chromiumMissing(), () => 
     await panel.getByRole('button', { name: 'Show master password' }).click();
     const expected = (await api.call('GetRelationalDatabaseMasterUserPassword', { relationalDatabaseName: DB })).masterUserPassword;
     await expect.poll(() => panel.locator('[data-testid="master-password"]').textContent()).toBe(expected);
+    const password = async () => (await api.call('GetRelationalDatabaseMasterUserPassword', { relationalDatabaseName: DB })).masterUserPassword as string;
+
+    await panel.getByRole('button', { name: 'Rotate password…' }).click();
+    await confirmDialog();
+    const rotated = await until('a rotated password', async () => {
+      const current = await password();
+      return current !== expected && (await stateOf(DB)) === 'available' ? current : undefined;
+    }, 60_000, 300);
+    await panel.getByRole('button', { name: 'Show master password' }).click();
+    await expect.poll(() => panel.locator('[data-testid="master-password"]').textContent()).toBe(rotated);
+
+    await panel.getByRole('button', { name: 'Change password…' }).click();
+    await dialog().getByLabel(/New master password/).fill('Console-Chosen-9');
+    await confirmDialog();
+    await until('the chosen password', async () => ((await password()) === 'Console-Chosen-9' && (await stateOf(DB)) === 'available' ? true : undefined), 60_000, 300);
+    await panel.getByRole('button', { name: 'Show master password' }).click();
+    await expect.poll(() => panel.locator('[data-testid="master-password"]').textContent()).toBe('Console-Chosen-9');
     await expectCleanPage();
   });
 
@@ -258,11 +276,39 @@ describeWhenAvailable('the console in a real browser', chromiumMissing(), () => 
     await expectCleanPage();
   });
 
-  it('reads a log stream newest first, filters it and pages back', async () => {
+  it('reads a log stream newest first, filters it, and pages back and forth', async () => {
+    // More than a page (100 events) of statements in the server's log.
+    await api.call('UpdateRelationalDatabaseParameters', {
+      relationalDatabaseName: DB, parameters: [{ parameterName: 'log_statement', parameterValue: 'all', applyMethod: 'immediate' }],
+    });
+    const db = (await api.call('GetRelationalDatabase', { relationalDatabaseName: DB })).relationalDatabase;
+    const ca = await (await fetch(`${berth.url}/certificates/${db.caCertificateIdentifier}.pem`)).text();
+    const session = await openSession('postgres', { port: db.masterEndpoint.port, user: 'appadmin', database: 'app', password: 'Console-Chosen-9' }, ca);
+    try {
+      for (let i = 0; i < 150; i++) await session.query(`SELECT ${i} AS console_log_marker`);
+    } finally {
+      await session.end();
+    }
     const panel = await openTab('Logs');
-    await expect.poll(() => panel.locator('table.log tbody tr').count(), { timeout: 30_000 }).toBeGreaterThan(0);
+    const rows = panel.locator('table.log tbody tr');
+    await until('the newest statements in the log', async () => {
+      if ((await panel.locator('table.log').textContent() ?? '').includes('SELECT 149 AS console_log_marker')) return true;
+      await panel.getByRole('button', { name: 'Newest' }).click();
+      return undefined;
+    }, 30_000, 1_000);
     const times = await panel.locator('table.log tbody tr td:first-child').allTextContents();
     expect([...times].sort().reverse()).toEqual(times);
+    const newest = await rows.allTextContents();
+
+    await panel.getByRole('button', { name: '← Older' }).click();
+    await expect.poll(async () => (await rows.allTextContents()).join('\n'), { timeout: 15_000 }).not.toBe(newest.join('\n'));
+    const older = await rows.allTextContents();
+    expect(older.join('\n')).not.toContain('SELECT 149 AS console_log_marker');
+    await panel.getByRole('button', { name: 'Newer →' }).click();
+    await expect.poll(async () => (await rows.allTextContents()).join('\n'), { timeout: 15_000 }).toContain('SELECT 149 AS console_log_marker');
+
+    await panel.locator('#log-filter').fill('SELECT 148 AS console_log_marker');
+    await expect.poll(() => rows.count()).toBe(1);
     await panel.locator('#log-filter').fill('no-such-text-in-any-log');
     await expect.poll(() => panel.getByText('No event on this page matches the filter.').count()).toBe(1);
     await panel.locator('#log-filter').fill('');
@@ -410,7 +456,16 @@ describeWhenAvailable('the console in a real browser', chromiumMissing(), () => 
     await signIn(berth.accessKeyId, berth.secretAccessKey);
   });
 
-  it('deletes the databases through the console, after typing the name', async () => {
+  it('deletes a snapshot, then the databases, through the console', async () => {
+    await selectDatabase(DB);
+    const panel = await openTab('Snapshots & backups');
+    await panel.getByRole('button', { name: `Delete ${DB}-snap` }).click();
+    await confirmDialog();
+    await until('the snapshot to be gone', async () => {
+      const snapshots = await api.all('GetRelationalDatabaseSnapshots', {}, 'relationalDatabaseSnapshots');
+      return snapshots.some((snapshot) => snapshot.name === `${DB}-snap`) ? undefined : true;
+    }, 30_000, 300);
+    await expect.poll(() => panel.getByText('No snapshots of this database.').count(), { timeout: 15_000 }).toBe(1);
     for (const name of ['web-pitr', 'web-from-snap', DB]) {
       await expect.poll(() => row(name).count(), { timeout: 15_000 }).toBe(1);
       await selectDatabase(name);
