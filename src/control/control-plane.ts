@@ -86,6 +86,9 @@ export class ControlPlane {
     await removeOrphans(this.store, this.settings.dataDir, this.logger);
     this.controller.resume();
     await this.engineWatch.check('start-up');
+    // An HA primary that died while berth was down is the monitor's: one look now starts its failover
+    // before the API answers, so that no request reads `available` with no server behind it.
+    await this.highAvailability.tick();
   }
 
   /** The periodic watches and schedulers. */
