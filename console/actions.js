@@ -2,6 +2,7 @@
 // stop, start, reboot, delete; and `run`, which every tab's action uses.
 // Errors go to the 'action' slot.
 
+import { bundleChoice } from './databases.js';
 import { checkbox, confirmDialog, field } from './dialog.js';
 import { h } from './dom.js';
 import { clearError, notify, reportError } from './messages.js';
@@ -100,7 +101,7 @@ export async function createDatabase(context) {
   if (preferred) blueprint.control.value = preferred.blueprintId;
   const active = bundles.filter((b) => b.isActive !== false);
   const bundle = field('Bundle', { required: true },
-    optionsOf(active, (b) => b.bundleId, (b) => `${b.bundleId} — ${b.cpuCount} vCPU, ${b.ramSizeInGb} GB RAM, ${b.diskSizeInGb} GB disk`));
+    active.map(bundleChoice));
   if (active.some((b) => b.bundleId === 'micro_2_0')) bundle.control.value = 'micro_2_0';
   const dbName = field('Master database name', { required: true, value: 'app' });
   const user = field('Master username', { required: true, value: 'appadmin' });

@@ -13,9 +13,8 @@ const REFRESH_MS = 5000;
 const state = {
   client: undefined,
   selected: undefined,
-  /** The last list answered, and the selected database's record in it. */
+  /** The last list answered. */
   databases: [],
-  record: undefined,
   timer: undefined,
   /** Bumped by "Forget keys": answers to calls made before are dropped. */
   generation: 0,
@@ -28,7 +27,7 @@ const context = {
     return state.client;
   },
   get db() {
-    return state.record;
+    return state.databases.find((db) => db.name === state.selected);
   },
   refresh: () => refresh(),
 };
@@ -54,7 +53,6 @@ async function loadAndRender() {
 /** The list as the filters show it, and the selected database's details. */
 function showDatabases() {
   const selected = state.databases.find((db) => db.name === state.selected);
-  state.record = selected;
   if (!selected) {
     state.selected = undefined;
     closeDetails(byId('details'));
@@ -98,7 +96,6 @@ function forget() {
   state.client = undefined;
   state.selected = undefined;
   state.databases = [];
-  state.record = undefined;
   clear(byId('databases').querySelector('tbody'));
   closeDetails(byId('details'));
   byId('main').hidden = true;

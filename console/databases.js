@@ -23,6 +23,16 @@ export function isHighlyAvailableBundle(bundleId) {
   return typeof bundleId === 'string' && bundleId.includes('_ha_');
 }
 
+/** The state of a database, coloured by its class. */
+export function stateNode(db) {
+  return h('span', { className: `state state-${String(db.state ?? '').replace(/[^a-z-]/g, '')}` }, db.state ?? '—');
+}
+
+/** A bundle as a choice of a select: [bundleId, what it offers]. */
+export function bundleChoice(bundle) {
+  return [bundle.bundleId, `${bundle.bundleId} — ${bundle.cpuCount} vCPU, ${bundle.ramSizeInGb} GB RAM, ${bundle.diskSizeInGb} GB disk`];
+}
+
 /** The badges of a database, in the list and in its details: [text, kind]. */
 export function badgesOf(db) {
   const badges = [];
@@ -96,7 +106,7 @@ export function renderDatabases(databases, selectedName, onSelect) {
         },
       },
       h('td', {}, h('strong', {}, db.name ?? ''), ' ', badgeNodes(db)),
-      h('td', {}, h('span', { className: `state state-${String(db.state ?? '').replace(/[^a-z-]/g, '')}` }, db.state ?? '—')),
+      h('td', {}, stateNode(db)),
       h('td', {}, `${db.engine ?? '—'} ${db.engineVersion ?? ''}`.trim()),
       h('td', {}, db.relationalDatabaseBundleId ?? '—'),
       h('td', {}, h('code', {}, endpointText(db))),

@@ -4,7 +4,7 @@
 // have update(db), called at every refresh, and close().
 
 import { actionBar } from './actions.js';
-import { badgeNodes } from './databases.js';
+import { badgeNodes, stateNode } from './databases.js';
 import { h } from './dom.js';
 import { backupsTab } from './tab-backups.js';
 import { connectTab } from './tab-connect.js';
@@ -28,7 +28,7 @@ const shown = {
 function headerOf(db) {
   return h('div', { className: 'bar' },
     h('h2', { id: 'details-title' }, db.name),
-    h('span', { className: `state state-${String(db.state ?? '').replace(/[^a-z-]/g, '')}` }, db.state ?? '—'),
+    stateNode(db),
     badgeNodes(db));
 }
 

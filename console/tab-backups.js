@@ -5,6 +5,7 @@
 
 import { confirmThenRun, stamp } from './actions.js';
 import { checkbox, field } from './dialog.js';
+import { bundleChoice } from './databases.js';
 import { formatBytes, formatTime, h, summaryList, svg, table } from './dom.js';
 import { button, headingBar, loadInto } from './panel.js';
 
@@ -22,7 +23,7 @@ export function fromUtcInput(value) {
 async function bundleField(context, label) {
   const bundles = await context.client.all('GetRelationalDatabaseBundles', {}, 'bundles');
   const active = bundles.filter((bundle) => bundle.isActive !== false);
-  const select = field(label, { required: true }, active.map((b) => [b.bundleId, `${b.bundleId} — ${b.cpuCount} vCPU, ${b.ramSizeInGb} GB RAM, ${b.diskSizeInGb} GB disk`]));
+  const select = field(label, { required: true }, active.map(bundleChoice));
   select.control.value = active.some((b) => b.bundleId === context.db.relationalDatabaseBundleId) ? context.db.relationalDatabaseBundleId : active[0]?.bundleId;
   return select;
 }
